@@ -1,0 +1,154 @@
+"""ember: PyTorch's programming model in pure Python on NumPy.
+
+``import ember as torch`` runs PyTorch programs of the covered API: tensors with real
+storage and strides, PyTorch's type promotion and printing, define-by-run autograd, nn,
+optim and data loading.
+"""
+__version__ = '0.1.0'
+
+from . import _dtype
+from ._dtype import (dtype, bool, uint8, int8, int16, int32, int64, float16, bfloat16,  # noqa
+                     float32, float64, complex64, complex128, get_default_dtype,
+                     set_default_dtype, promote_types, can_cast, finfo, iinfo)
+from ._dtype import result_type as _result_type  # noqa: F401
+from ._device import device, get_default_device, set_default_device  # noqa: F401
+from ._memory_format import (memory_format, contiguous_format, channels_last,  # noqa: F401
+                             channels_last_3d, preserve_format, layout, strided, sparse_coo)
+from ._tensor import Tensor, Size  # noqa: F401
+from ._storage import UntypedStorage  # noqa: F401
+from . import autograd  # noqa: F401  (attaches backward, register_hook...)
+from . import _ops  # noqa: F401  (attaches every op to Tensor)
+from ._ops.creation import *  # noqa: F401,F403
+from ._ops.creation import (FloatTensor, DoubleTensor, HalfTensor, BFloat16Tensor,  # noqa
+                            IntTensor, LongTensor, ShortTensor, CharTensor, ByteTensor,
+                            BoolTensor)
+from ._ops.views import (view as _view, reshape, flatten,  # noqa
+                         ravel, unflatten, transpose, swapaxes, swapdims, t, permute,
+                         movedim, moveaxis, unsqueeze, squeeze, select, narrow, unbind,
+                         as_strided, detach, clone)
+from ._ops.elementwise import (add, sub, subtract, rsub, mul, multiply, div, divide,  # noqa
+                               true_divide, floor_divide, remainder, fmod, pow, float_power,
+                               maximum, minimum, atan2, arctan2, eq, ne, lt, le, gt, ge,
+                               greater, greater_equal, less, less_equal, not_equal,
+                               logical_and, logical_or, logical_xor, logical_not, bitwise_and,
+                               bitwise_or, bitwise_xor, bitwise_not, bitwise_left_shift,
+                               bitwise_right_shift, neg, negative, exp, exp2, expm1, log,
+                               log2, log10, log1p, sqrt, rsqrt, sin, cos, tan, asin, acos,
+                               atan, sinh, cosh, tanh, asinh, acosh, atanh, arcsin, arccos,
+                               arctan, arcsinh, arccosh, arctanh, sigmoid, abs, absolute,
+                               sign, sgn, floor, ceil, trunc, fix, frac, reciprocal, square,
+                               relu, isnan, isinf, isfinite, signbit, round, clamp, clip,
+                               clamp_min, clamp_max, positive)
+from ._ops.reduction import (sum, nansum, mean, nanmean, max, min, amax, amin,  # noqa
+                             argmax, argmin, any, all, count_nonzero)
+from ._ops.indexing import (where, nonzero, argwhere, masked_fill, index_select,  # noqa
+                            index_add, scatter, gather, scatter_add, masked_select)
+from ._ops.joining import (cat, concat, concatenate, stack, hstack, vstack, row_stack,  # noqa
+                           dstack, column_stack, atleast_1d, atleast_2d, atleast_3d, split,
+                           chunk, tensor_split, hsplit, vsplit, dsplit)
+from ._ops.linalg import mm, bmm, dot, mv, matmul, addmm, outer, ger  # noqa: F401
+from ._ops.random import (rand, randn, randint, randperm, rand_like, randn_like,  # noqa
+                          randint_like, normal, bernoulli, multinomial, poisson, manual_seed,
+                          seed, initial_seed, get_rng_state, set_rng_state, Generator,
+                          default_generator)
+from .autograd.grad_mode import (no_grad, enable_grad, set_grad_enabled,  # noqa: F401
+                                 inference_mode, is_grad_enabled, is_inference_mode_enabled)
+from ._printing import set_printoptions, get_printoptions  # noqa: F401
+from . import cuda, return_types, testing  # noqa: F401
+
+view = _view
+half, float, double = float16, float32, float64  # noqa: A001 - PyTorch's aliases
+short, int, long = int16, int32, int64  # noqa: A001
+cfloat, cdouble = complex64, complex128
+
+
+def result_type(tensor1, tensor2):
+    """The dtype an arithmetic op on the two operands (tensors or numbers) would produce."""
+    return _result_type(tensor1, tensor2)
+
+
+def is_tensor(obj):
+    """True when ``obj`` is an ember Tensor."""
+    return isinstance(obj, Tensor)
+
+
+def is_floating_point(input):
+    return input.is_floating_point()
+
+
+def is_complex(input):
+    return input.is_complex()
+
+
+def numel(input):
+    return input.numel()
+
+
+def is_nonzero(input):
+    if input.numel() != 1:
+        raise RuntimeError('Boolean value of Tensor with more than one value is ambiguous')
+    return builtins_bool(input.item())
+
+
+import builtins as _builtins  # noqa: E402
+builtins_bool = _builtins.bool
+
+
+class _CPUModule:
+    """``ember.cpu``: the cpu device is always there."""
+
+    @staticmethod
+    def is_available():
+        return True
+
+    @staticmethod
+    def device_count():
+        return 1
+
+    @staticmethod
+    def current_device():
+        return 'cpu'
+
+    @staticmethod
+    def synchronize(device=None):
+        pass
+
+
+cpu = _CPUModule()
+
+
+class _MPS:
+    @staticmethod
+    def is_available():
+        return False
+
+    @staticmethod
+    def is_built():
+        return False
+
+
+class _Backends:
+    mps = _MPS()
+
+
+backends = _Backends()
+
+
+def get_num_threads():
+    import os
+    return os.cpu_count() or 1
+
+
+def set_num_threads(n):
+    """Accepted for compatibility; NumPy's BLAS decides its own thread count."""
+
+
+def use_deterministic_algorithms(mode, *, warn_only=False):
+    """Accepted for compatibility: ember's ops are deterministic."""
+
+
+def compile(model=None, **kwargs):  # noqa: A001
+    """No compiler in ember: returns the model (or a decorator doing nothing)."""
+    if model is None:
+        return lambda m: m
+    return model

@@ -1,0 +1,157 @@
+"""Pure integer arithmetic on shapes and strides (in elements, as PyTorch counts them).
+
+Nothing here touches array data: contiguity, PyTorch's rule for when ``view`` may reinterpret
+a layout, broadcasting, and dimension normalisation, each testable on its own.
+"""
+
+__all__ = ['contiguous_strides', 'is_contiguous', 'view_strides', 'broadcast_shapes',
+           'normalize_dim', 'infer_size']
+
+
+def contiguous_strides(shape):
+    """Row-major strides PyTorch gives a fresh tensor (size-0 and size-1 dims count as 1)."""
+    strides = []
+    acc = 1
+    for size in reversed(shape):
+        strides.append(acc)
+        acc *= size if size > 1 else 1
+    return tuple(reversed(strides))
+
+
+def is_contiguous(shape, strides):
+    """PyTorch's row-major contiguity: strides of size-1 dims don't matter, empty is contiguous."""
+    expected = 1
+    for size, stride in zip(reversed(shape), reversed(strides)):
+        if size == 0:
+            return True
+        if size != 1:
+            if stride != expected:
+                return False
+            expected *= size
+    return True
+
+
+def is_channels_last(shape, strides):
+    """Whether a 4-d layout is dense in NHWC order (PyTorch's channels_last)."""
+    if len(shape) != 4:
+        return False
+    expected = 1
+    for d in (1, 3, 2, 0):
+        if shape[d] == 0:
+            return True
+        if shape[d] != 1:
+            if strides[d] != expected:
+                return False
+            expected *= shape[d]
+    return True
+
+
+def view_strides(old_shape, old_strides, new_shape):
+    """Strides that let ``new_shape`` reinterpret a layout without copying, or None.
+
+    PyTorch's rule: split the old dims into chunks that are contiguous among themselves; each
+    chunk must map onto a run of new dims with the same element count.
+    """
+    numel = 1
+    for s in old_shape:
+        numel *= s
+    if numel == 0:
+        if tuple(old_shape) == tuple(new_shape):
+            return tuple(old_strides)
+        return contiguous_strides(new_shape)
+    new_strides = [0] * len(new_shape)
+    view_d = len(new_shape) - 1
+    chunk_base_stride = old_strides[-1] if old_strides else 1
+    tensor_numel = 1
+    view_numel = 1
+    for tensor_d in range(len(old_shape) - 1, -1, -1):
+        tensor_numel *= old_shape[tensor_d]
+        # End of a contiguous chunk: the next-outer dim does not continue this one.
+        if tensor_d == 0 or (old_shape[tensor_d - 1] != 1 and
+                             old_strides[tensor_d - 1] != tensor_numel * chunk_base_stride):
+            while view_d >= 0 and (view_numel < tensor_numel or new_shape[view_d] == 1):
+                new_strides[view_d] = view_numel * chunk_base_stride
+                view_numel *= new_shape[view_d]
+                view_d -= 1
+            if view_numel != tensor_numel:
+                return None
+            if tensor_d > 0:
+                chunk_base_stride = old_strides[tensor_d - 1]
+                tensor_numel = 1
+                view_numel = 1
+    if view_d != -1:
+        return None
+    return tuple(new_strides)
+
+
+def infer_size(shape, numel):
+    """Resolve one ``-1`` in a requested shape; RuntimeError when sizes cannot match."""
+    infer_at = None
+    known = 1
+    for i, s in enumerate(shape):
+        if s == -1:
+            if infer_at is not None:
+                raise RuntimeError('only one dimension can be inferred')
+            infer_at = i
+        elif s >= 0:
+            known *= s
+        else:
+            raise RuntimeError(f'invalid shape dimension {s}')
+    if infer_at is None:
+        if known == numel:
+            return tuple(shape)
+    elif known != 0 and numel % known == 0:
+        shape = list(shape)
+        shape[infer_at] = numel // known
+        return tuple(shape)
+    elif known == 0 and numel == 0:
+        raise RuntimeError(
+            f"cannot reshape tensor of 0 elements into shape {list(shape)} because the "
+            "unspecified dimension size -1 can be any value and is ambiguous")
+    raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+
+
+def broadcast_shapes(*shapes):
+    """The shape that all ``shapes`` broadcast to; RuntimeError naming the clash otherwise."""
+    ndim = max((len(s) for s in shapes), default=0)
+    result = [1] * ndim
+    for shape in shapes:
+        offset = ndim - len(shape)
+        for i, size in enumerate(shape):
+            current = result[offset + i]
+            if current == size or size == 1:
+                continue
+            if current == 1:
+                result[offset + i] = size
+            else:
+                raise RuntimeError(
+                    f'The size of tensor a ({current}) must match the size of tensor b '
+                    f'({size}) at non-singleton dimension {i}')
+    return tuple(result)
+
+
+def normalize_dim(dim, ndim, wrap_scalar=True):
+    """A dim in ``[-ndim, ndim)`` as a non-negative index; IndexError like PyTorch otherwise."""
+    if ndim == 0 and wrap_scalar:
+        ndim = 1
+    if not isinstance(dim, int):
+        try:
+            dim = dim.__index__()
+        except AttributeError:
+            raise TypeError(f'dim must be an int, not {type(dim).__name__}') from None
+    if -ndim <= dim < ndim:
+        return dim + ndim if dim < 0 else dim
+    raise IndexError(f'Dimension out of range (expected to be in range of '
+                     f'[{-ndim}, {ndim - 1}], but got {dim})')
+
+
+def normalize_dims(dims, ndim):
+    """A tuple of dims normalised; RuntimeError on a repeated dim as in PyTorch."""
+    if isinstance(dims, int):
+        return (normalize_dim(dims, ndim),)
+    out = tuple(normalize_dim(d, ndim) for d in dims)
+    if len(set(out)) != len(out):
+        for d in out:
+            if out.count(d) > 1:
+                raise RuntimeError(f'dim {d} appears multiple times in the list of dims')
+    return out

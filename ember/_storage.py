@@ -1,0 +1,66 @@
+"""The flat buffer that a tensor and all its views share, with their version counter.
+
+A fresh tensor gets its storage lazily (most op results never need one); a view created
+from it forces the storage into existence first, so the two share one object and one
+version counter. In-place ops bump the counter; autograd compares it with the version it
+saw when it saved a tensor for backward.
+"""
+
+__all__ = ['UntypedStorage']
+
+
+def _array_span(array):
+    """(address of the lowest byte, bytes spanned) of an array, from its strides."""
+    ptr = array.__array_interface__['data'][0] if hasattr(array, '__array_interface__') \
+        else int(array.data.ptr)
+    if array.size == 0:
+        return ptr, 0
+    low = high = 0
+    for size, stride in zip(array.shape, array.strides):
+        if stride > 0:
+            high += (size - 1) * stride
+        else:
+            low += (size - 1) * stride
+    return ptr + low, high - low + array.itemsize
+
+
+class UntypedStorage:
+    """A span of bytes on one device; enough of PyTorch's API for ``data_ptr`` and size."""
+    __slots__ = ('_owner', '_span', 'device', '_version', '__weakref__')
+
+    def __init__(self, owner, device):
+        self._owner = owner     # keeps the memory alive; its span is measured on demand
+        self._span = None
+        self.device = device
+        self._version = 0
+
+    @property
+    def _ptr(self):
+        if self._span is None:
+            self._span = _array_span(self._owner)
+        return self._span[0]
+
+    @property
+    def _nbytes(self):
+        if self._span is None:
+            self._span = _array_span(self._owner)
+        return self._span[1]
+
+    def data_ptr(self):
+        return self._ptr
+
+    def nbytes(self):
+        return self._nbytes
+
+    def size(self):
+        return self._nbytes
+
+    def __len__(self):
+        return self._nbytes
+
+    def element_size(self):
+        return 1
+
+    def __repr__(self):
+        return (f' [ember.storage.UntypedStorage(device={self.device}) of size '
+                f'{self._nbytes}]')

@@ -1,0 +1,443 @@
+"""Graph nodes and the two ways to define a differentiable op.
+
+* ``Op``: ember's own operators. ``forward(ctx, *args)`` computes on raw arrays (``ctx`` is
+  the node when a graph is being recorded, else None); ``backward(ctx, *grads)`` is written
+  in ember tensor ops, so gradients of gradients come for free. The class name given by
+  ``node_name`` is what ``grad_fn`` shows (``AddBackward0``).
+* ``Function``: PyTorch's public custom-op API (``forward(ctx, ...)`` on tensors,
+  ``ctx.save_for_backward``...).
+
+Both produce ``Node`` objects that the engine walks.
+"""
+import weakref
+
+from ..autograd import grad_mode
+from .._tensor import Tensor, make_tensor
+from .. import _dtype as dt
+
+__all__ = ['Node', 'AccumulateGrad', 'Op', 'Function', 'FunctionCtx', 'once_differentiable']
+
+_grad_state = grad_mode.state
+
+FREED_MESSAGE = (
+    'Trying to backward through the graph a second time (or directly access saved tensors '
+    'after they have already been freed). Saved intermediate values of the graph are freed '
+    'when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to '
+    'backward through the graph a second time or if you need to access saved tensors after '
+    'calling backward.')
+
+
+class Node:
+    """A recorded operation: where gradients flow from one output back to its inputs."""
+    __slots__ = ('next_functions', '_metas', '_saved', '_saved_versions', '_freed',
+                 '_hooks', '_pre_hooks', '_retain_hooks', '_metadata', '__dict__',
+                 '__weakref__')
+
+    def _connect(self, inputs):
+        """Record edges to the inputs' nodes and their shapes/dtypes (for reducing grads)."""
+        edges = []
+        metas = []
+        for t in inputs:
+            if t is None or not t._requires_grad:
+                edges.append((None, 0))
+                metas.append(None)
+                continue
+            fn = t._grad_fn
+            if fn is not None:
+                edges.append((fn, t._output_nr))
+            else:
+                edges.append((accumulator_of(t), 0))
+            metas.append((t._data.shape, t._dtype, t._device))
+        self.next_functions = tuple(edges)
+        self._metas = metas
+        self._saved = None
+        self._freed = False
+        self._hooks = None
+        self._pre_hooks = None
+        self._retain_hooks = None
+
+    # ------------------------------------------------------------------ saved tensors
+    def save(self, *tensors):
+        """Keep tensors for backward, remembering their versions to detect in-place edits."""
+        self._saved = tensors
+        self._saved_versions = tuple(None if t is None else t._version for t in tensors)
+
+    @property
+    def saved(self):
+        saved = self._saved
+        if saved is None:
+            if self._freed:
+                raise RuntimeError(FREED_MESSAGE)
+            return ()
+        for t, version in zip(saved, self._saved_versions):
+            if t is not None and t._version != version:
+                raise RuntimeError(
+                    'one of the variables needed for gradient computation has been modified '
+                    f'by an inplace operation: [{t.type()} {list(t._data.shape)}], which is '
+                    f'output 0 of {t._grad_fn.name() if t._grad_fn else "AccumulateGrad"}, '
+                    f'is at version {t._version}; expected version {version} instead. Hint: '
+                    'the backtrace further above can point to the operation that failed to '
+                    'compute its gradient. The variable in question was changed in there or '
+                    'anywhere later. Good luck!')
+        return saved
+
+    def _release(self):
+        """Free saved tensors after a backward that does not retain the graph."""
+        if self._saved is not None:
+            self._saved = None
+            self._freed = True
+
+    # ------------------------------------------------------------------ PyTorch's API
+    def name(self):
+        return type(self).__name__
+
+    def __repr__(self):
+        return f'<{self.name()} object at {hex(id(self))}>'
+
+    @property
+    def metadata(self):
+        try:
+            return self._metadata
+        except AttributeError:
+            self._metadata = {}
+            return self._metadata
+
+    def register_hook(self, fn):
+        """``fn(grad_inputs, grad_outputs)`` runs after this node computes its gradients."""
+        if self._hooks is None:
+            self._hooks = {}
+        return _add_hook(self._hooks, fn)
+
+    def register_prehook(self, fn):
+        """``fn(grad_outputs)`` runs before this node; it may return replacement grads."""
+        if self._pre_hooks is None:
+            self._pre_hooks = {}
+        return _add_hook(self._pre_hooks, fn)
+
+    def __call__(self, *grads):
+        return self.backward(*grads)
+
+
+class RemovableHandle:
+    """Returned by ``register_hook``; ``remove()`` unregisters the hook."""
+    _next_id = 0
+
+    def __init__(self, hooks):
+        self._hooks = weakref.ref(hooks) if not isinstance(hooks, dict) else hooks
+        self.id = RemovableHandle._next_id
+        RemovableHandle._next_id += 1
+
+    def remove(self):
+        self._hooks.pop(self.id, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+def _add_hook(hooks, fn):
+    handle = RemovableHandle(hooks)
+    hooks[handle.id] = fn
+    return handle
+
+
+class AccumulateGrad(Node):
+    """The node that adds incoming gradients into a leaf's ``.grad``."""
+
+    def __init__(self, variable):
+        self.variable = variable
+        self.next_functions = ()
+        self._metas = [(variable._data.shape, variable._dtype, variable._device)]
+        self._saved = None
+        self._freed = False
+        self._hooks = None
+        self._pre_hooks = None
+        self._retain_hooks = None
+
+
+def accumulator_of(leaf):
+    """The (cached) AccumulateGrad node of a leaf that requires grad."""
+    ref = leaf._accumulator
+    node = ref() if ref is not None else None
+    if node is None:
+        node = AccumulateGrad(leaf)
+        leaf._accumulator = weakref.ref(node)
+    return node
+
+
+# ---------------------------------------------------------------------------------------
+# ember's operators
+# ---------------------------------------------------------------------------------------
+class Op(Node):
+    """Base of ember's operators: forward on arrays, backward in tensor ops.
+
+    Subclasses set ``node_name`` (PyTorch's grad_fn name). ``apply`` runs forward and, when
+    grad mode is on and an input requires grad, records the node. Tensor arguments are the
+    graph inputs; every other argument is passed through to ``forward`` and kept on the node
+    as ``ctx.args`` for backward. ``save_args`` lists the positions of tensor arguments that
+    backward needs; ``save_output`` keeps the (first) output.
+    """
+    node_name = None
+    save_args = ()
+    save_output = False
+    differentiable = True
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.node_name:
+            cls.__name__ = cls.__qualname__ = cls.node_name
+
+    @staticmethod
+    def forward(ctx, *args):
+        raise NotImplementedError
+
+    def backward(self, *grads):
+        raise NotImplementedError(f'the derivative for {self.name()} is not implemented')
+
+    @classmethod
+    def apply(cls, *args):
+        """Run the op on tensors (and plain arguments); wraps outputs; records the graph."""
+        arrays = []
+        inputs = []
+        device = None
+        for a in args:
+            if isinstance(a, Tensor):
+                arrays.append(a._data)
+                inputs.append(a)
+                if device is None:
+                    device = a._device
+                elif a._device is not device:
+                    check_same_device(inputs)
+            else:
+                arrays.append(a)
+        record = _grad_state.enabled and cls.differentiable and \
+            any(t._requires_grad for t in inputs)
+        if not record:
+            return wrap_outputs(cls.forward(None, *arrays), device)
+        node = cls.__new__(cls)
+        node._connect(inputs)
+        out = cls.forward(node, *arrays)
+        # Backward reads plain arguments from ctx.args; tensors it needs go through save().
+        node.args = tuple(None if isinstance(a, Tensor) else a for a in args)
+        if cls.save_args:
+            node.save(*[args[i] for i in cls.save_args])
+        return attach(node, wrap_outputs(out, device), cls.save_output)
+
+    @property
+    def output(self):
+        """The saved first output, re-attached to this node (for ops whose backward uses it)."""
+        if self._saved is None:
+            raise RuntimeError(FREED_MESSAGE)
+        if self._out_storage._version != self._out_version:
+            raise RuntimeError(
+                'one of the variables needed for gradient computation has been modified by '
+                f'an inplace operation: output 0 of {self.name()} is at version '
+                f'{self._out_storage._version}; expected version {self._out_version} '
+                'instead. Hint: the backtrace further above can point to the operation that '
+                'failed to compute its gradient. The variable in question was changed in '
+                'there or anywhere later. Good luck!')
+        data = self._out_data
+        t = make_tensor(data, dt.from_numpy_dtype(data.dtype), self._out_device)
+        t._storage = self._out_storage
+        t._requires_grad = True
+        t._grad_fn = self
+        return t
+
+
+def wrap_outputs(out, device):
+    if type(out) is tuple:
+        return tuple(make_tensor(o, dt.from_numpy_dtype(o.dtype), device) for o in out)
+    return make_tensor(out, dt.from_numpy_dtype(out.dtype), device)
+
+
+def attach(node, outputs, save_output=False):
+    """Make ``node`` the grad_fn of the (floating point) outputs."""
+    if type(outputs) is tuple:
+        for i, t in enumerate(outputs):
+            if t._dtype.is_floating_point or t._dtype.is_complex:
+                t._requires_grad = True
+                t._grad_fn = node
+                if i:
+                    t._output_nr = i
+        first = outputs[0]
+    else:
+        outputs._requires_grad = True
+        outputs._grad_fn = node
+        first = outputs
+    if save_output:
+        storage = first._storage
+        if storage is None:
+            storage = first.untyped_storage()
+        node._out_data = first._data
+        node._out_device = first._device
+        node._out_storage = storage
+        node._out_version = storage._version
+        if node._saved is None:
+            node._saved = node._saved_versions = ()
+    return outputs
+
+
+def check_same_device(tensors):
+    """PyTorch's error when one op mixes devices (0-d cpu tensors may join cuda ones)."""
+    devices = []
+    for t in tensors:
+        if t._device.type == 'cpu' and t._data.ndim == 0:
+            continue
+        if t._device not in devices:
+            devices.append(t._device)
+    if len(devices) > 1:
+        names = sorted(str(d) for d in devices)[::-1]
+        raise RuntimeError('Expected all tensors to be on the same device, but found at least '
+                           f'two devices, {names[0]} and {names[1]}!')
+
+
+# ---------------------------------------------------------------------------------------
+# PyTorch's public custom Function
+# ---------------------------------------------------------------------------------------
+class FunctionCtx:
+    """What ``forward`` stores for ``backward`` in a custom Function."""
+
+    def save_for_backward(self, *tensors):
+        for t in tensors:
+            if t is not None and not isinstance(t, Tensor):
+                raise TypeError('save_for_backward can only save variables, but argument '
+                                f'{tensors.index(t)} is of type {type(t).__name__}')
+        self._to_save = tensors
+
+    def mark_dirty(self, *tensors):
+        self._dirty = tensors
+
+    def mark_non_differentiable(self, *tensors):
+        self._non_differentiable = {id(t) for t in tensors}
+
+    def set_materialize_grads(self, value):
+        self.materialize_grads = bool(value)
+
+
+class BackwardCFunction(Node, FunctionCtx):
+    """The node (and ctx) of a custom Function; named ``<Function>Backward``."""
+    materialize_grads = True
+    _non_differentiable = frozenset()
+
+    @property
+    def saved_tensors(self):
+        return self.saved
+
+    @property
+    def needs_input_grad(self):
+        return self._needs_input_grad
+
+    def backward(self, *grads):
+        result = self._forward_cls.backward(self, *grads)
+        if not isinstance(result, tuple):
+            result = (result,)
+        n_in = len(self._input_positions)
+        n_args = self._n_args
+        if len(result) < n_args:
+            if len(result) != n_args:
+                raise RuntimeError(f'function {self.name()} returned an incorrect number of '
+                                   f'gradients (expected {n_args}, got {len(result)})')
+        if len(result) > n_args:
+            extra = result[n_args:]
+            if any(g is not None for g in extra):
+                raise RuntimeError(f'function {self.name()} returned an incorrect number of '
+                                   f'gradients (expected {n_args}, got {len(result)})')
+        return tuple(result[i] for i in self._input_positions)[:n_in]
+
+
+class _FunctionMeta(type):
+    def __init__(cls, name, bases, attrs):
+        super().__init__(name, bases, attrs)
+        cls._backward_cls = type(name + 'Backward', (BackwardCFunction,),
+                                 {'_forward_cls': cls})
+
+
+class Function(metaclass=_FunctionMeta):
+    """Base class for custom differentiable operations (PyTorch's ``autograd.Function``).
+
+    Subclasses define static ``forward(ctx, *args)`` and ``backward(ctx, *grad_outputs)``
+    (or ``forward(*args)`` plus ``setup_context(ctx, inputs, output)``) and are called
+    through ``apply``.
+    """
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    @staticmethod
+    def forward(*args, **kwargs):
+        raise NotImplementedError('You must implement the forward function for custom '
+                                  'autograd.Function.')
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError('You must implement either the backward or vjp method for '
+                                  'your custom autograd.Function to use it with backward '
+                                  'mode AD.')
+
+    vjp = backward
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        raise NotImplementedError('setup_context is not implemented.')
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        ctx = cls._backward_cls.__new__(cls._backward_cls)
+        inputs = [a for a in args if isinstance(a, Tensor)]
+        ctx._input_positions = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
+        ctx._n_args = len(args)
+        ctx._needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad
+                                      for a in args)
+        uses_setup = cls.setup_context is not Function.setup_context
+        with grad_mode.no_grad():
+            if uses_setup:
+                output = cls.forward(*args, **kwargs)
+            else:
+                output = cls.forward(ctx, *args, **kwargs)
+        if uses_setup:
+            cls.setup_context(ctx, args, output)
+        record = _grad_state.enabled and any(t._requires_grad for t in inputs)
+        is_tuple = isinstance(output, tuple)
+        outputs = output if is_tuple else (output,)
+        if record:
+            ctx._connect(inputs)
+            non_diff = getattr(ctx, '_non_differentiable', ())
+            dirty = {id(t) for t in getattr(ctx, '_dirty', ())}
+            wrapped = []
+            for i, out in enumerate(outputs):
+                if not isinstance(out, Tensor):
+                    wrapped.append(out)
+                    continue
+                if id(out) in non_diff:
+                    wrapped.append(out)
+                    continue
+                if any(out is t for t in inputs) and id(out) not in dirty:
+                    out = out.view_as(out)
+                if id(out) in dirty:
+                    out._grad_fn = None
+                out._requires_grad = True
+                out._grad_fn = ctx
+                if i:
+                    out._output_nr = i
+                wrapped.append(out)
+            outputs = tuple(wrapped)
+            ctx._n_outputs = len(outputs)
+            ctx._output_metas = [(o._data.shape, o._dtype, o._device)
+                                 if isinstance(o, Tensor) else None for o in outputs]
+            if getattr(ctx, '_to_save', None) is not None:
+                ctx.save(*ctx._to_save)
+                del ctx._to_save
+        return outputs if is_tuple else outputs[0]
+
+
+def once_differentiable(fn):
+    """Decorator for a backward that is not itself differentiable (runs without grad)."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(ctx, *args):
+        with grad_mode.no_grad():
+            return fn(ctx, *args)
+    return wrapper
