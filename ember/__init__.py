@@ -22,31 +22,14 @@ from ._ops.creation import *  # noqa: F401,F403
 from ._ops.creation import (FloatTensor, DoubleTensor, HalfTensor, BFloat16Tensor,  # noqa
                             IntTensor, LongTensor, ShortTensor, CharTensor, ByteTensor,
                             BoolTensor)
-from ._ops.views import (view as _view, reshape, flatten,  # noqa
-                         ravel, unflatten, transpose, swapaxes, swapdims, t, permute,
-                         movedim, moveaxis, unsqueeze, squeeze, select, narrow, unbind,
-                         as_strided, detach, clone)
-from ._ops.elementwise import (add, sub, subtract, rsub, mul, multiply, div, divide,  # noqa
-                               true_divide, floor_divide, remainder, fmod, pow, float_power,
-                               maximum, minimum, atan2, arctan2, eq, ne, lt, le, gt, ge,
-                               greater, greater_equal, less, less_equal, not_equal,
-                               logical_and, logical_or, logical_xor, logical_not, bitwise_and,
-                               bitwise_or, bitwise_xor, bitwise_not, bitwise_left_shift,
-                               bitwise_right_shift, neg, negative, exp, exp2, expm1, log,
-                               log2, log10, log1p, sqrt, rsqrt, sin, cos, tan, asin, acos,
-                               atan, sinh, cosh, tanh, asinh, acosh, atanh, arcsin, arccos,
-                               arctan, arcsinh, arccosh, arctanh, sigmoid, abs, absolute,
-                               sign, sgn, floor, ceil, trunc, fix, frac, reciprocal, square,
-                               relu, isnan, isinf, isfinite, signbit, round, clamp, clip,
-                               clamp_min, clamp_max, positive)
-from ._ops.reduction import (sum, nansum, mean, nanmean, max, min, amax, amin,  # noqa
-                             argmax, argmin, any, all, count_nonzero)
-from ._ops.indexing import (where, nonzero, argwhere, masked_fill, index_select,  # noqa
-                            index_add, scatter, gather, scatter_add, masked_select)
-from ._ops.joining import (cat, concat, concatenate, stack, hstack, vstack, row_stack,  # noqa
-                           dstack, column_stack, atleast_1d, atleast_2d, atleast_3d, split,
-                           chunk, tensor_split, hsplit, vsplit, dsplit)
-from ._ops.linalg import mm, bmm, dot, mv, matmul, addmm, outer, ger  # noqa: F401
+from ._ops.views import *  # noqa: F401,F403
+from ._ops.elementwise import *  # noqa: F401,F403
+from ._ops.reduction import *  # noqa: F401,F403
+from ._ops.indexing import *  # noqa: F401,F403
+from ._ops.joining import *  # noqa: F401,F403
+from ._ops.linalg import *  # noqa: F401,F403
+from ._ops.sorting import *  # noqa: F401,F403
+from ._ops.rearrange import *  # noqa: F401,F403
 from ._ops.random import (rand, randn, randint, randperm, rand_like, randn_like,  # noqa
                           randint_like, normal, bernoulli, multinomial, poisson, manual_seed,
                           seed, initial_seed, get_rng_state, set_rng_state, Generator,
@@ -54,9 +37,8 @@ from ._ops.random import (rand, randn, randint, randperm, rand_like, randn_like,
 from .autograd.grad_mode import (no_grad, enable_grad, set_grad_enabled,  # noqa: F401
                                  inference_mode, is_grad_enabled, is_inference_mode_enabled)
 from ._printing import set_printoptions, get_printoptions  # noqa: F401
-from . import cuda, return_types, testing  # noqa: F401
+from . import cuda, linalg, return_types, testing  # noqa: F401
 
-view = _view
 half, float, double = float16, float32, float64  # noqa: A001 - PyTorch's aliases
 short, int, long = int16, int32, int64  # noqa: A001
 cfloat, cdouble = complex64, complex128

@@ -156,47 +156,19 @@ def _fma32(a, b, c):
 
 
 # ----------------------------------------------------------------------------------------
-# C library math, vectorised
+# C library math
 # ----------------------------------------------------------------------------------------
 
-# Where long double has a 64-bit significand (x86), NumPy's long double functions call the C
-# library's *l variants, which are accurate to a fraction of a double ulp. The double
-# functions PyTorch calls (glibc log/sin/cos) are correctly rounded except within ~0.02 ulp
-# of a halfway point, so only results closer than _LIBM_MARGIN to a halfway point need the
-# C library itself.
-_EXTENDED = np.finfo(np.longdouble).nmant >= 63
-_LIBM_MARGIN = 0.04
-
-
 def _libm(name, x):
-    """Element-wise C-library ``name`` (log, sin or cos) of a float64 array, as ATen gets it."""
-    x = np.ascontiguousarray(x, dtype=np.float64)
-    scalar_fn = getattr(math, name)
-    if not _EXTENDED or x.size < 64:
-        return _map_math(scalar_fn, x)
-    with np.errstate(all='ignore'):
-        ld = getattr(np, name)(x.astype(np.longdouble))
-        d = ld.astype(np.float64)
-        gap = np.spacing(np.abs(d)).astype(np.longdouble)
-        frac = np.abs(((ld - d.astype(np.longdouble)) / gap).astype(np.float64))
-        # Powers of two have a smaller gap below them; treat them as undecided too.
-        mant_zero = (d.view(_U64) & _U64(0xFFFFFFFFFFFFF)) == 0
-        risky = ~(frac < 0.5 - _LIBM_MARGIN) | mant_zero | ~np.isfinite(d)
-    idx = np.flatnonzero(risky)
-    if idx.size:
-        d[idx] = _map_math(scalar_fn, x[idx])
-    return d
+    """Element-wise C-library ``name`` (log, log1p, sin, cos) of float64 values, as ATen gets it.
 
-
-def _map_math(fn, x):
-    def safe(v):
-        try:
-            return fn(v)
-        except ValueError:      # math raises where C returns NaN (log of a negative)
-            return math.nan
-        except OverflowError:
-            return math.inf
-    return np.fromiter(map(safe, x.tolist()), dtype=np.float64, count=x.size)
+    NumPy's SIMD log/log1p differ from the C library in the last bit for a fraction of inputs
+    (and the C library itself dispatches between plain and FMA builds), so the exact answer
+    comes from Python's ``math``, which calls the same C library PyTorch links. ``map`` runs
+    the loop in C: no Python bytecode per element. Our inputs are always inside the domain.
+    """
+    x = np.ascontiguousarray(x, dtype=np.float64).reshape(-1)
+    return np.fromiter(map(getattr(math, name), x.tolist()), dtype=np.float64, count=x.size)
 
 
 # ----------------------------------------------------------------------------------------

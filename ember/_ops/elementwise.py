@@ -6,6 +6,21 @@ runners, ``binary`` and ``unary``, which do the shared work once: pick the resul
 cast operands, check devices, wrap the result, and record the node only when an input
 requires grad.
 """
+
+__all__ = ['add', 'sub', 'subtract', 'rsub', 'mul', 'multiply', 'div', 'divide', 'true_divide',
+           'floor_divide', 'remainder', 'fmod', 'pow', 'float_power', 'maximum',
+           'minimum', 'atan2', 'arctan2', 'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'greater',
+           'greater_equal', 'less', 'less_equal', 'not_equal', 'logical_and',
+           'logical_or', 'logical_xor', 'logical_not', 'bitwise_and', 'bitwise_or',
+           'bitwise_xor', 'bitwise_not', 'bitwise_left_shift', 'bitwise_right_shift',
+           'neg', 'negative', 'exp', 'exp2', 'expm1', 'log', 'log2', 'log10', 'log1p',
+           'sqrt', 'rsqrt', 'sin', 'cos', 'tan', 'asin', 'acos', 'atan', 'sinh', 'cosh',
+           'tanh', 'asinh', 'acosh', 'atanh', 'arcsin', 'arccos', 'arctan', 'arcsinh',
+           'arccosh', 'arctanh', 'sigmoid', 'abs', 'absolute', 'sign', 'sgn', 'floor',
+           'ceil', 'trunc', 'fix', 'frac', 'reciprocal', 'square', 'relu', 'isnan',
+           'isinf', 'isfinite', 'signbit', 'round', 'clamp', 'clip', 'clamp_min',
+           'clamp_max', 'positive']
+
 import builtins
 
 import numpy as np
@@ -233,10 +248,8 @@ class Sub(BinaryOp):
 
 
 class Rsub(Sub):
+    """``other - input``: run as a subtraction with the operands swapped."""
     node_name = 'RsubBackward1'
-
-    def backward(self, grad):
-        return -grad if self.needs(0) else None, grad if self.needs(1) else None
 
 
 class Mul(BinaryOp):
@@ -1037,3 +1050,27 @@ Tensor.__gt__ = gt
 Tensor.__ge__ = ge
 Tensor.__hash__ = lambda self: id(self)
 del builtins
+
+
+class Conj(UnaryOp):
+    node_name = 'ConjBackward0'
+    public_name = 'conj'
+
+    @staticmethod
+    def forward(ctx, x):
+        return np.conj(x)
+
+    def backward(self, grad):
+        return grad.conj()
+
+
+def conj(input):
+    """Complex conjugate (the tensor itself for real dtypes)."""
+    if not input._dtype.is_complex:
+        return input
+    return unary(Conj, input)
+
+
+Tensor.conj = conj
+Tensor.conj_physical = conj
+__all__.append('conj')

@@ -1,6 +1,10 @@
 """Indexing: ``t[...]`` (basic indexing gives views, advanced indexing copies), ``t[...] = v``,
 and the selection ops built on the same machinery (where, masked_fill, index_select...).
 """
+
+__all__ = ['where', 'nonzero', 'argwhere', 'masked_fill', 'index_select', 'index_add', 'scatter',
+           'gather', 'scatter_add', 'masked_select']
+
 import numpy as np
 
 from .. import _dtype as dt

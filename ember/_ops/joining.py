@@ -1,4 +1,9 @@
 """Joining and splitting: cat, stack and their variants; split, chunk (views)."""
+
+__all__ = ['cat', 'concat', 'concatenate', 'stack', 'hstack', 'vstack', 'row_stack', 'dstack',
+           'column_stack', 'atleast_1d', 'atleast_2d', 'atleast_3d', 'split', 'chunk',
+           'tensor_split', 'hsplit', 'vsplit', 'dsplit']
+
 import numpy as np
 
 from .. import _dtype as dt

@@ -1,4 +1,7 @@
 """Matrix products: matmul with PyTorch's 1-D/2-D/batched rules, mm, bmm, mv, dot, addmm."""
+
+__all__ = ['mm', 'bmm', 'dot', 'mv', 'matmul', 'addmm', 'outer', 'ger']
+
 import numpy as np
 
 from .. import _dtype as dt

@@ -1,4 +1,8 @@
 """Reductions: sum, mean, max/min and friends, over all dims or chosen ones."""
+
+__all__ = ['sum', 'nansum', 'mean', 'nanmean', 'max', 'min', 'amax', 'amin', 'argmax', 'argmin',
+           'any', 'all', 'count_nonzero']
+
 import builtins
 
 import numpy as np

@@ -3,6 +3,11 @@
 Each op computes its NumPy view (which NumPy makes without copying) and the strides PyTorch
 would report, and records a node whose backward undoes the view on the gradient.
 """
+
+__all__ = ['view', 'reshape', 'flatten', 'ravel', 'unflatten', 'transpose', 'swapaxes', 'swapdims',
+           't', 'permute', 'movedim', 'moveaxis', 'unsqueeze', 'squeeze', 'select',
+           'narrow', 'unbind', 'as_strided', 'detach', 'detach_', 'clone']
+
 from .. import _layout
 from .._tensor import Tensor, make_view
 from ..autograd.function import Op, wrap_outputs, attach, check_same_device  # noqa: F401

@@ -90,3 +90,6 @@ _tensor.Tensor.backward = _tensor_backward
 _tensor.Tensor.register_hook = _register_hook
 _tensor.Tensor.retain_grad = _retain_grad
 _tensor.Tensor.register_post_accumulate_grad_hook = _register_post_accumulate_grad_hook
+
+
+from .gradcheck import gradcheck, gradgradcheck, GradcheckError  # noqa: E402,F401

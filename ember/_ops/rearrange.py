@@ -1,0 +1,4 @@
+"""Rearranging: flip, roll, repeat, tril/triu, diagonal, meshgrid..."""
+
+__all__ = []
+

@@ -1,0 +1,4 @@
+"""Sorting and sets: sort, topk, unique, searchsorted..."""
+
+__all__ = []
+
