@@ -2,31 +2,30 @@
 
 PyTorch's CPU generator is a 32-bit Mersenne Twister (mt19937) seeded the classic way
 (``init_genrand`` with the low 32 bits of the seed). NumPy ships the same engine as
-``numpy.random.MT19937``, so the raw 32-bit words are identical; everything in this module
-is about turning those words into values the way ATen's CPU kernels do:
+``numpy.random.MT19937``, so the raw 32-bit words are identical; this module is about turning
+those words into values exactly the way ATen's CPU kernels do:
 
-* a "64-bit draw" is two consecutive 32-bit words, the first one high;
-* ``uniform`` keeps the low 24 bits (float32), 53 bits (float64), 11 bits (float16) or 8
-  bits (bfloat16) of a draw and scales them to [0, 1);
-* ATen is compiled with floating-point contraction, so every ``a * b + c`` in a kernel is a
-  fused multiply-add; we emulate the single rounding exactly (see ``_fma32``/``_fma64``);
-* the float64 kernels call the C library's ``log``/``sin``/``cos``. NumPy's own SIMD versions
-  differ from the C library in the last bit for a fraction of inputs, so ``_libm`` computes in
-  extended precision and asks Python's ``math`` (the same C library PyTorch links) only for the
-  few inputs whose result lies too close to a rounding boundary to decide.
+* a "64-bit draw" is two consecutive words, the first one high;
+* a uniform float keeps the low 24 bits of a word (53 bits of a 64-bit draw for double) and
+  scales them to [0, 1); float16 and bfloat16 are computed in float and rounded at the end;
+* ATen is compiled with floating-point contraction, so the kernels' ``a * b + c`` are fused
+  multiply-adds; ``_fma32``/``_fma64`` give the single rounding exactly;
+* float64 kernels call the C library's ``log``, ``log1p``, ``sin`` and ``cos``. NumPy's SIMD
+  versions differ from those in the last bit for some inputs, so we call the C library itself
+  through Python's ``math`` (see ``_libm``);
+* float32 normals with 16 or more elements use ATen's AVX2 Box-Muller, whose log, sin and cos
+  are Cephes polynomials evaluated in float with FMAs; ``_avx_log``/``_avx_sincos`` replay them.
 
-Everything is vectorised; the only per-element Python work is that boundary fallback and the
-scalar ``normal`` path PyTorch uses below 16 elements.
+Everything is vectorised except the ``math`` calls, which run as a C-level ``map``.
 
-Known limits (values still match PyTorch on the x86-64 CPUs its wheels target):
+Where PyTorch itself differs by machine, we follow the x86-64 build on a CPU with AVX2 and
+FMA (every x86 server of the last decade):
 
-* float32 ``normal`` with 16 or more elements reproduces the AVX2 kernel (Cephes-style
-  polynomials for log, sin and cos). A CPU without AVX2, or a non-x86 build, runs a different
-  kernel in PyTorch and its float32 normals differ in the last bits.
-* float16/bfloat16 ``normal`` with 16 or more elements goes through the C library's float
-  ``logf``/``sinf``/``cosf``; we use correctly rounded float results. The two can only disagree
-  where a float result lands within a float ulp of a float16/bfloat16 rounding boundary
-  (about one element in ten thousand at most; none seen in testing).
+* float32/float16/bfloat16 ``normal`` of 16+ elements: a PyTorch build without AVX2 (ARM,
+  POWER, very old x86) runs a different kernel and its values differ in the last bits.
+* ``bernoulli`` with a float probability and ``exponential`` use the CPU generator on the
+  builds we compared against; PyTorch builds that route them through MKL's own stream on
+  Intel CPUs produce different (and not reproducible from the mt19937 state) values.
 """
 import math
 import os
@@ -35,17 +34,21 @@ import numpy as np
 
 __all__ = ['Generator', 'default_generator', 'manual_seed', 'seed', 'initial_seed']
 
-_N = 624                      # words in the mt19937 state
-_DEFAULT_SEED = 67280421310721  # at::default_rng_seed_val
-_STATE_SIZE = 5056            # sizeof(CPUGeneratorImplState)
+_N = 624                        # words in the mt19937 state
+_DEFAULT_SEED = 67280421310721  # c10's default_rng_seed_val
+_STATE_SIZE = 5056              # sizeof(CPUGeneratorImplState)
 _U64 = np.uint64
+_F = np.float32
 
-# Byte offsets in the state blob: the legacy THGenerator POD (seed, left, seeded, next,
-# 624 uint64 words, three doubles for the old normal cache, an int flag and padding),
-# followed by the float normal cache and its flag, padded to 8 bytes.
+# Byte offsets in the state blob: the legacy TH generator struct (seed, left, seeded, next,
+# 624 words widened to uint64, three doubles of the old normal cache, an int flag, padding)
+# followed by the float normal cache and its bool flag, padded to 8 bytes.
 _OFF_SEED, _OFF_LEFT, _OFF_SEEDED, _OFF_NEXT, _OFF_WORDS = 0, 8, 12, 16, 24
 _OFF_NORMAL_Y, _OFF_NORMAL_VALID = 5024, 5040
 _OFF_FLOAT_NORMAL, _OFF_FLOAT_VALID = 5048, 5052
+
+# PyTorch's names for dtypes its random_() kernel rejects.
+_UNSIGNED_NAMES = {'uint16': 'UInt16', 'uint32': 'UInt32', 'uint64': 'UInt64'}
 
 
 # ----------------------------------------------------------------------------------------
@@ -56,32 +59,42 @@ def _is_bfloat16(dt):
     return dt.name == 'bfloat16'
 
 
+def _is_floating(dt):
+    return dt.kind == 'f' or _is_bfloat16(dt)
+
+
 def _mantissa_digits(dt):
-    """std::numeric_limits<T>::digits for PyTorch's floating types."""
+    """std::numeric_limits<T>::digits of a floating dtype."""
     if _is_bfloat16(dt):
         return 8
     return {2: 11, 4: 24, 8: 53}[dt.itemsize]
 
 
 def _from_f32(x32, dt):
-    """Round float32 values to ``dt`` the way c10::Half / c10::BFloat16 do (nearest-even)."""
-    if dt == np.float32:
-        return x32
-    return x32.astype(dt)
+    """Round float32 values to ``dt`` (nearest-even, as c10::Half and c10::BFloat16 do)."""
+    return x32 if dt == np.float32 else x32.astype(dt)
 
 
 def _from_f64(x64, dt):
-    """static_cast<T>(double): float16 and bfloat16 go through float first, like c10."""
+    """static_cast<T>(double): c10's half types convert through float first."""
     if dt == np.float64:
         return x64
     x32 = x64.astype(np.float32)
     return x32 if dt == np.float32 else x32.astype(dt)
 
 
-def _scalar_as(value, dt):
-    """A Python number converted to the kernel's scalar_t, returned as a float32/64 scalar."""
-    v = _from_f64(np.array([value], dtype=np.float64), dt)
-    return v.astype(np.float64 if dt == np.float64 else np.float32)[0]
+def _from_int64(val, dt):
+    """static_cast<T>(int64_t): integers wrap, c10's half types go through float."""
+    if dt == np.bool_:
+        return val != 0
+    if dt.kind in 'iu' or dt == np.float64 or dt == np.float32:
+        return val.astype(dt)
+    return val.astype(np.float32).astype(dt)
+
+
+def _scalar_in(value, dt):
+    """A Python number converted to ``dt``, as a one-element array."""
+    return _from_f64(np.array([value], dtype=np.float64), dt)
 
 
 # ----------------------------------------------------------------------------------------
@@ -89,14 +102,14 @@ def _scalar_as(value, dt):
 # ----------------------------------------------------------------------------------------
 
 def _two_sum(a, b):
-    """s + e == a + b exactly, s = fl(a + b) (Knuth)."""
+    """s + e == a + b exactly, with s = fl(a + b) (Knuth)."""
     s = a + b
     bb = s - a
     return s, (a - (s - bb)) + (b - bb)
 
 
 def _two_prod(a, b):
-    """p + e == a * b exactly, p = fl(a * b) (Dekker, Veltkamp splitting)."""
+    """p + e == a * b exactly, with p = fl(a * b) (Dekker's product, Veltkamp's split)."""
     p = a * b
     c = 134217729.0 * a
     ah = c - (c - a)
@@ -107,52 +120,71 @@ def _two_prod(a, b):
     return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
 
 
+def _is_power_of_two(b):
+    """True for a scalar b whose products are exact (0 or +-2**k)."""
+    if np.ndim(b) != 0:
+        return False
+    b = float(b)
+    return b == 0.0 or (math.isfinite(b) and math.frexp(b)[0] in (0.5, -0.5))
+
+
 def _fma64(a, b, c):
-    """fma(a, b, c) for float64 arrays with one rounding, as the compiled kernels compute it."""
+    """fma(a, b, c) on float64 with a single rounding, as the compiled kernels compute it."""
+    a = np.asarray(a, np.float64)
+    c = np.asarray(c, np.float64)
+    if _is_power_of_two(b):
+        return a * float(b) + c       # the product is exact, so one rounding anyway
     with np.errstate(all='ignore'):
-        a, b, c = np.broadcast_arrays(np.asarray(a, np.float64), np.asarray(b, np.float64),
-                                      np.asarray(c, np.float64))
+        a, b, c = np.broadcast_arrays(a, np.asarray(b, np.float64), c)
         p, pe = _two_prod(a, b)
         s, se = _two_sum(p, c)
         t, te = _two_sum(se, pe)
         r, re = _two_sum(s, t)
-        # The exact value is r + re + te with |te| far below r's spacing, so te only matters
-        # when s + t sits exactly halfway between two doubles and round-to-even chose the
-        # side away from te.
+        # The exact value is r + re + te, and te is far below r's spacing: it only matters
+        # when s + t lies exactly halfway between two doubles and the tie went away from te.
         toward = np.nextafter(r, np.where(re > 0, np.inf, -np.inf))
         tie = (re != 0) & (2.0 * re == toward - r) & (te != 0) & ((te > 0) == (re > 0))
         out = np.where(tie, toward, r)
-        # Infinite or NaN operands: the plain expression already has the IEEE answer.
-        bad = ~np.isfinite(out) | ~np.isfinite(p)
-        if bad.any():
-            out = np.where(bad, a * b + c, out)
+        special = ~np.isfinite(out) | ~np.isfinite(p)
+        if special.any():
+            out = np.where(special, a * b + c, out)
+    return out
+
+
+def _fma32(a, b, c):
+    """fma(a, b, c) on float32 with a single rounding.
+
+    A float64 holds the product exactly, so only the final sum is rounded twice (to double,
+    then to float). That can go wrong only when the double lands exactly halfway between two
+    floats; those rare elements are redone with the exact error of the sum.
+    """
+    a = np.asarray(a, np.float32)
+    c = np.asarray(c, np.float32)
+    if _is_power_of_two(b):
+        return a * _F(b) + c
+    with np.errstate(all='ignore'):
+        p = a.astype(np.float64) * np.asarray(b, np.float32).astype(np.float64)
+        s = p + c
+        out = s.astype(np.float32)
+        # halfway between floats: the 29 bits below float precision read 1000...0
+        low = s.view(_U64) & _U64((1 << 29) - 1)
+        suspect = (low == _U64(1 << 28)) | (np.abs(s) < 2.0 ** -125)
+        if suspect.any():
+            idx = np.nonzero(suspect)
+            s_i, e_i = _two_sum(p[idx], np.broadcast_to(c, s.shape)[idx].astype(np.float64))
+            out[idx] = _round_dd_to_f32(s_i, e_i)
     return out
 
 
 def _round_dd_to_f32(s, e):
-    """Round the double-double s + e (|e| <= half an ulp of s) to float32 correctly."""
+    """Round the exact sum s + e (|e| within half an ulp of s) to float32."""
     r = s.astype(np.float32)
     r64 = r.astype(np.float64)
     up = s > r64
-    other = np.nextafter(r, np.where(up, np.float32(np.inf), np.float32(-np.inf)))
+    other = np.nextafter(r, np.where(up, _F(np.inf), _F(-np.inf)))
     o64 = other.astype(np.float64)
-    # s can only be rounded the wrong way if it is exactly a float32 midpoint; then the sign
-    # of the error term decides.
-    mid = (s != r64) & ((r64 + o64) * 0.5 == s) & (e != 0)
-    if mid.any():
-        toward_other = (e > 0) == up
-        r = np.where(mid & toward_other, other, r)
-    return r
-
-
-def _fma32(a, b, c):
-    """fma(a, b, c) on float32 with a single rounding (float64 holds a*b exactly)."""
-    with np.errstate(all='ignore'):
-        a, b, c = np.broadcast_arrays(np.asarray(a, np.float32), np.asarray(b, np.float32),
-                                      np.asarray(c, np.float32))
-        p = a.astype(np.float64) * b.astype(np.float64)
-        s, e = _two_sum(p, c.astype(np.float64))
-        return _round_dd_to_f32(s, e)
+    halfway = (s != r64) & ((r64 + o64) * 0.5 == s) & (e != 0)
+    return np.where(halfway & ((e > 0) == up), other, r)
 
 
 # ----------------------------------------------------------------------------------------
@@ -160,34 +192,33 @@ def _fma32(a, b, c):
 # ----------------------------------------------------------------------------------------
 
 def _libm(name, x):
-    """Element-wise C-library ``name`` (log, log1p, sin, cos) of float64 values, as ATen gets it.
+    """Element-wise C-library ``name`` (log, log1p, sin, cos) of float64 values.
 
-    NumPy's SIMD log/log1p differ from the C library in the last bit for a fraction of inputs
-    (and the C library itself dispatches between plain and FMA builds), so the exact answer
-    comes from Python's ``math``, which calls the same C library PyTorch links. ``map`` runs
-    the loop in C: no Python bytecode per element. Our inputs are always inside the domain.
+    NumPy's SIMD log and log1p differ from the C library in the last bit for some inputs,
+    and the C library itself picks a plain or an FMA build at run time, so the exact values
+    come from Python's ``math``, which calls the same C library PyTorch links. ``map`` keeps
+    the loop in C (no Python bytecode per element); the inputs here are always in range.
     """
     x = np.ascontiguousarray(x, dtype=np.float64).reshape(-1)
     return np.fromiter(map(getattr(math, name), x.tolist()), dtype=np.float64, count=x.size)
 
 
 # ----------------------------------------------------------------------------------------
-# AVX2 float32 Box-Muller (ATen's normal_fill_16_AVX2 with avx_mathfun's log and sincos)
+# Box-Muller on blocks of 16 (ATen's normal_fill): pairs are elements j and j + 8
 # ----------------------------------------------------------------------------------------
 
-_F = np.float32
 _LOG_POLY = [_F(v) for v in (7.0376836292e-2, -1.1514610310e-1, 1.1676998740e-1,
                              -1.2420140846e-1, 1.4249322787e-1, -1.6668057665e-1,
                              2.0000714765e-1, -2.4999993993e-1, 3.3333331174e-1)]
 
 
 def _avx_log(x):
-    """Cephes single-precision log as vectorised in avx_mathfun (valid for x > 0)."""
+    """Cephes single-precision log as ATen's AVX2 kernel evaluates it (x > 0)."""
     x = np.maximum(x, np.array(0x00800000, np.uint32).view(np.float32))
     bits = x.view(np.uint32)
     e = ((bits >> np.uint32(23)).astype(np.int32) - 127).astype(np.float32) + _F(1)
     m = ((bits & np.uint32(0x807FFFFF)) | np.uint32(0x3F000000)).view(np.float32)
-    # Fold the mantissa from [0.5, 1) to [sqrt(1/2) - 1, sqrt(2) - 1).
+    # move the mantissa from [0.5, 1) to [sqrt(1/2), sqrt(2)) and take 1 off
     small = m < _F(0.707106781186547524)
     t = m - _F(1)
     e = e - np.where(small, _F(1), _F(0))
@@ -195,102 +226,72 @@ def _avx_log(x):
     z = t * t
     y = np.full_like(t, _LOG_POLY[0])
     for coef in _LOG_POLY[1:]:
-        y = _fma32(y, t, coef)          # GCC contracts each Horner step into an FMA
+        y = _fma32(y, t, coef)          # GCC fuses every Horner step
     y = y * t
     y = _fma32(y, z, e * _F(-2.12194440e-4))
-    y = y - z * _F(0.5)                 # exact scaling: fused or not, the same value
+    y = y - z * _F(0.5)                 # an exact halving: fusing changes nothing
     return _fma32(e, _F(0.693359375), t + y)
 
 
 def _avx_sincos(x):
-    """Cephes single-precision sin and cos as vectorised in avx_mathfun (x >= 0 here)."""
+    """Cephes single-precision sin and cos as ATen's AVX2 kernel evaluates them (x >= 0)."""
     j = (x * _F(1.27323954473516)).astype(np.int32)
     j = (j + 1) & np.int32(-2)
     y = j.astype(np.float32)
-    # Extended-precision range reduction x - j*pi/4 with pi/4 split in three parts.
+    # x - j * pi/4 with pi/4 split in three parts so the reduction stays accurate
     r = _fma32(y, _F(-0.78515625), x)
     r = _fma32(y, _F(-2.4187564849853515625e-4), r)
     r = _fma32(y, _F(-3.77489497744594108e-8), r)
     z = r * r
     c = _fma32(_F(2.443315711809948e-5), z, _F(-1.388731625493765e-3))
     c = _fma32(c, z, _F(4.166664568298827e-2))
-    c = c * z
-    c = _fma32(c, z, -(z * _F(0.5)))
+    c = _fma32(c * z, z, -(z * _F(0.5)))
     c = c + _F(1)
     s = _fma32(_F(-1.9515295891e-4), z, _F(8.3321608736e-3))
     s = _fma32(s, z, _F(-1.6666654611e-1))
-    s = s * z
-    s = _fma32(s, r, r)
-    use_sin_poly = (j & 2) == 0
-    sin = np.where(use_sin_poly, s, c)
-    cos = np.where(use_sin_poly, c, s)
+    s = _fma32(s * z, r, r)
+    sin_poly = (j & 2) == 0             # which polynomial gives sin in this octant
+    sin = np.where(sin_poly, s, c)
+    cos = np.where(sin_poly, c, s)
     sin = np.where((j & 4) != 0, -sin, sin)
     cos = np.where(((j - 2) & 4) == 0, -cos, cos)
     return sin, cos
 
 
-def _box_muller_avx_f32(u, mean, std):
-    """Transform blocks of 16 uniforms (rows of ``u``): pairs are columns j and j + 8."""
-    u1 = _F(1) - u[:, :8]
-    u2 = u[:, 8:]
-    radius = np.sqrt(_F(-2) * _avx_log(u1))
-    sin, cos = _avx_sincos(_F(2.0 * math.pi) * u2)
-    mean = _F(mean)
-    std = _F(std)
+_CACHE_ROWS = 4096   # blocks of 16 per vectorised pass, so temporaries stay in cache
+
+
+def _box_muller_f32(u, mean, std):
+    """ATen's AVX2 normal_fill_16 on rows of 16 float32 uniforms."""
+    radius = np.sqrt(_F(-2) * _avx_log(_F(1) - u[:, :8]))
+    sin, cos = _avx_sincos(_F(2.0 * math.pi) * u[:, 8:])
     out = np.empty_like(u)
-    out[:, :8] = _fma32(radius * cos, std, mean)
-    out[:, 8:] = _fma32(radius * sin, std, mean)
+    out[:, :8] = _fma32(radius * cos, _F(std), _F(mean))
+    out[:, 8:] = _fma32(radius * sin, _F(std), _F(mean))
     return out
 
 
 def _box_muller_f64(u, mean, std):
-    """ATen's normal_fill_16 for double: C-library log, cos and sin."""
-    u1 = 1.0 - u[:, :8]
+    """ATen's normal_fill_16 for double: C-library log, cos and sin, then std::fma."""
     theta = (2.0 * math.pi) * u[:, 8:]
-    radius = np.sqrt(-2.0 * _libm('log', u1.ravel())).reshape(u1.shape)
-    cos = _libm('cos', theta.ravel()).reshape(theta.shape)
-    sin = _libm('sin', theta.ravel()).reshape(theta.shape)
+    radius = np.sqrt(-2.0 * _libm('log', 1.0 - u[:, :8])).reshape(theta.shape)
+    cos = _libm('cos', theta).reshape(theta.shape)
+    sin = _libm('sin', theta).reshape(theta.shape)
     out = np.empty_like(u)
     out[:, :8] = _fma64(radius * cos, std, mean)
     out[:, 8:] = _fma64(radius * sin, std, mean)
     return out
 
 
-def _box_muller_reduced(u, mean, std, dt):
-    """ATen's normal_fill_16 for float16/bfloat16 (c10 arithmetic rounds every step to dt).
-
-    ``u`` holds the uniforms as float32. std::log/cos/sin of a c10 half type return the same
-    half type, computed as the float function of the float value.
-    """
-    def r(v):
-        return _from_f32(np.asarray(v, np.float32), dt).astype(np.float32)
-
-    def f32_of(name, v):
-        # Correctly rounded float result of the float C function (see module notes).
-        return getattr(np, name)(v.astype(np.float64)).astype(np.float32)
-
-    mean = r(_F(mean))
-    std = r(_F(std))
-    u1 = r(_F(1) - u[:, :8])
-    u2 = u[:, 8:]
-    radius = r(np.sqrt(r(_F(-2) * r(f32_of('log', u1)))))
-    theta = r(((2.0 * math.pi) * u2.astype(np.float64)).astype(np.float32))
-    out = np.empty(u.shape, np.float32)
-    out[:, :8] = r(r(r(radius * r(f32_of('cos', theta))) * std) + mean)
-    out[:, 8:] = r(r(r(radius * r(f32_of('sin', theta))) * std) + mean)
-    return out
-
-
 # ----------------------------------------------------------------------------------------
-# the generator
+# seeding helpers
 # ----------------------------------------------------------------------------------------
 
 def _unpack_seed(seed):
-    """PyTorch's conversion of a seed to uint64: negatives wrap, beyond 64 bits overflows."""
+    """PyTorch's seed conversion to uint64: negatives wrap, more than 64 bits overflow."""
     if isinstance(seed, float) or not hasattr(seed, '__index__'):
-        raise RuntimeError(
-            f"manual_seed expected a long, but got {type(seed).__name__}")
-    seed = int(seed.__index__())
+        raise RuntimeError(f"manual_seed expected a long, but got {type(seed).__name__}")
+    seed = seed.__index__()
     if seed < -(1 << 63) or seed >= (1 << 64):
         raise ValueError("Overflow when unpacking long long")
     return seed & 0xFFFFFFFFFFFFFFFF
@@ -299,10 +300,9 @@ def _unpack_seed(seed):
 def _init_genrand(seed32):
     """The classic mt19937 seeding of the 624-word state from a 32-bit seed."""
     key = [seed32]
-    prev = seed32
     for i in range(1, _N):
-        prev = (1812433253 * (prev ^ (prev >> 30)) + i) & 0xFFFFFFFF
-        key.append(prev)
+        prev = key[-1]
+        key.append((1812433253 * (prev ^ (prev >> 30)) + i) & 0xFFFFFFFF)
     return np.array(key, dtype=np.uint32)
 
 
@@ -313,14 +313,35 @@ def _numel(shape):
     return n
 
 
+def _float_bounds(low, high, dt):
+    """ATen's update_from/update_to: pull bounds the float type cannot hold back inside."""
+    digits = _mantissa_digits(dt)
+
+    def as_float_int(v):
+        return int(_scalar_in(float(v), dt).astype(np.float64)[0])
+
+    up = as_float_int(low + 1)
+    if up < low:
+        low = up + (1 << ((abs(low + 1).bit_length() - 1) - digits + 1))
+    down = as_float_int(high - 1)
+    if down >= high:
+        high = down - (1 << ((abs(high - 1).bit_length() - 1) - digits + 1))
+    return low, high
+
+
+# ----------------------------------------------------------------------------------------
+# the generator
+# ----------------------------------------------------------------------------------------
+
 class Generator:
     """A CPU pseudo-random number generator whose streams equal ``torch.Generator``'s.
 
     Args:
-        device: the device the generator belongs to (kept for ``Generator.device``).
+        device: the device the generator belongs to (kept as ``Generator.device``).
 
-    A new generator is seeded with PyTorch's default seed (67280421310721); seeding, state
-    bytes and every draw match ``torch.Generator`` on the CPU.
+    A new generator is seeded with PyTorch's default seed (67280421310721). Seeding, state
+    bytes and every draw match ``torch.Generator`` on the CPU, including the spare normal
+    value that PyTorch caches between calls.
     """
 
     def __init__(self, device='cpu'):
@@ -339,23 +360,22 @@ class Generator:
                                   'state': {'key': _init_genrand(seed32), 'pos': _N}}
         self._initial_seed = seed64
         # A freshly seeded PyTorch engine reports next == 0 although its next draw starts a
-        # new block, which NumPy expresses as pos == 624; remember it for get_state.
+        # new block (NumPy says pos == 624); remember the value for get_state_bytes.
         self._next_when_exhausted = 0
-        self._normal_double = None    # cached second Box-Muller value (double path)
-        self._normal_float = None     # float cache: unused by these kernels, kept for state
+        self._normal_double = None    # spare Box-Muller value of normal_distribution<double>
+        self._normal_float = None     # float twin; no CPU kernel sets it, kept for the state
 
     def manual_seed(self, seed):
-        """Sets the seed for generating random numbers. Returns this generator.
+        """Sets the seed for generating random numbers and returns this generator.
 
-        Accepts any integer in [-2**63, 2**64); negative seeds wrap modulo 2**64.
+        Any integer in [-2**63, 2**64) is accepted; negative seeds wrap modulo 2**64.
         """
         self._seed_engine(_unpack_seed(seed))
         return self
 
     def seed(self):
         """Seeds the generator from a non-deterministic source and returns that seed."""
-        # c10 keeps non-deterministic seeds to 53 bits so they survive a round trip
-        # through a double.
+        # c10 keeps such seeds to 53 bits so that they survive a trip through a double
         value = int.from_bytes(os.urandom(8), 'little') & ((1 << 53) - 1)
         self._seed_engine(value)
         return value
@@ -365,16 +385,16 @@ class Generator:
         return self._initial_seed
 
     def get_state_bytes(self):
-        """The generator state as uint8, laid out exactly like ``torch.Generator.get_state()``."""
+        """The state as uint8, laid out exactly like ``torch.Generator().get_state()``."""
         st = self._engine.state['state']
         pos = int(st['pos'])
-        buf = np.zeros(_STATE_SIZE, dtype=np.uint8)
-        buf[_OFF_SEED:_OFF_SEED + 8] = np.array([self._initial_seed], '<u8').view(np.uint8)
-        head = np.array([_N + 1 - pos, 1], '<i4')          # left, seeded
-        buf[_OFF_LEFT:_OFF_SEEDED + 4] = head.view(np.uint8)
         nxt = pos
         if pos == _N and self._next_when_exhausted is not None:
             nxt = self._next_when_exhausted
+        buf = np.zeros(_STATE_SIZE, dtype=np.uint8)
+        buf[_OFF_SEED:_OFF_SEED + 8] = np.array([self._initial_seed], '<u8').view(np.uint8)
+        # PyTorch counts the words left in the block, plus one; seeded is always 1
+        buf[_OFF_LEFT:_OFF_SEEDED + 4] = np.array([_N + 1 - pos, 1], '<i4').view(np.uint8)
         buf[_OFF_NEXT:_OFF_NEXT + 8] = np.array([nxt], '<u8').view(np.uint8)
         words = np.asarray(st['key'], dtype=np.uint32).astype('<u8')
         buf[_OFF_WORDS:_OFF_WORDS + 8 * _N] = words.view(np.uint8)
@@ -389,7 +409,7 @@ class Generator:
         return buf
 
     def set_state_bytes(self, arr):
-        """Restores a state produced by ``get_state_bytes`` or ``torch.Generator.get_state()``."""
+        """Restores a state from ``get_state_bytes`` or ``torch.Generator().get_state()``."""
         buf = np.ascontiguousarray(arr).reshape(-1)
         if buf.dtype != np.uint8:
             raise TypeError("RNG state must be a torch.ByteTensor")
@@ -399,9 +419,8 @@ class Generator:
                 f"RNG state size to be {buf.size}")
         seed = int(buf[_OFF_SEED:_OFF_SEED + 8].view('<u8')[0])
         left, seeded = (int(v) for v in buf[_OFF_LEFT:_OFF_SEEDED + 4].view('<i4'))
-        nxt = int(buf[_OFF_NEXT:_OFF_NEXT + 8].view('<u8')[0])
-        # ATen narrows `next` to 32 bits and `seeded` to bool before validating.
-        nxt &= 0xFFFFFFFF
+        # ATen narrows `next` to 32 bits before validating
+        nxt = int(buf[_OFF_NEXT:_OFF_NEXT + 8].view('<u8')[0]) & 0xFFFFFFFF
         if not (seeded != 0 and 0 < left <= _N and nxt <= _N):
             raise RuntimeError("Invalid mt19937 state")
         words = buf[_OFF_WORDS:_OFF_WORDS + 8 * _N].view('<u8').astype(np.uint32)
@@ -415,17 +434,17 @@ class Generator:
         self._normal_float = (float(buf[_OFF_FLOAT_NORMAL:_OFF_FLOAT_NORMAL + 4].view('<f4')[0])
                               if buf[_OFF_FLOAT_VALID] else None)
 
-    # -- raw words -----------------------------------------------------------------------
+    # -- raw draws -----------------------------------------------------------------------
 
     def _raw32(self, n):
-        """n consecutive 32-bit outputs as uint64 (wide enough for the kernels' arithmetic)."""
-        self._next_when_exhausted = None
+        """n consecutive 32-bit words (as uint64, wide enough for the kernels' arithmetic)."""
         if n <= 0:
             return np.zeros(0, dtype=_U64)
+        self._next_when_exhausted = None
         return self._engine.random_raw(n)
 
     def _raw64(self, n):
-        """n 64-bit outputs, each built from two words with the first one high (random64)."""
+        """n 64-bit draws (CPUGeneratorImpl::random64): two words, the first one high."""
         w = self._raw32(2 * n)
         return (w[0::2] << _U64(32)) | w[1::2]
 
@@ -433,35 +452,39 @@ class Generator:
         """n draws of uniform_real_distribution<double>(0, 1): 53 bits of a 64-bit draw."""
         return (self._raw64(n) & _U64((1 << 53) - 1)).astype(np.float64) * (2.0 ** -53)
 
-    def _uniform_f32(self, n, digits=24):
-        """n float draws of uniform_real_distribution<T>(0, 1) with T's mantissa width."""
-        w = self._raw32(n) & _U64((1 << digits) - 1)
-        return w.astype(np.float32) * _F(2.0 ** -digits)
+    def _uniform_f32(self, n):
+        """n draws of uniform_real_distribution<float>(0, 1): 24 bits of a word."""
+        return (self._raw32(n) & _U64((1 << 24) - 1)).astype(np.float32) * _F(2.0 ** -24)
 
     # -- distributions -------------------------------------------------------------------
 
     def uniform(self, shape, low, high, np_dtype):
-        """Values like ``torch.rand`` / ``Tensor.uniform_(low, high)``: uniform on [low, high)."""
+        """Values of ``torch.rand`` / ``Tensor.uniform_(low, high)``: uniform on [low, high).
+
+        float16 and bfloat16 are drawn in float; a value that rounds up to ``high`` is
+        replaced by ``low``, as PyTorch does to keep the interval half-open.
+        """
         dt = np.dtype(np_dtype)
         n = _numel(shape)
         if dt == np.float64:
             lo, hi = float(low), float(high)
             out = _fma64(self._uniform_f64(n), hi - lo, lo)
         else:
-            digits = _mantissa_digits(dt)
-            lo, hi = _scalar_as(low, dt), _scalar_as(high, dt)
-            # to - from is computed in scalar_t (c10 half types round the difference back)
-            span = _scalar_as(float(np.float32(hi) - np.float32(lo)), dt)
-            x = self._uniform_f32(n, digits)
-            out = _from_f32(_fma32(x, span, lo), dt)
-        return np.ascontiguousarray(out.reshape(shape))
+            lo = _F(low)
+            hi = _F(high)
+            out = _from_f32(_fma32(self._uniform_f32(n), hi - lo, lo), dt)
+        top, bottom = _scalar_in(high, dt), _scalar_in(low, dt)
+        out = np.where(out == top, bottom, out)
+        return np.ascontiguousarray(out.reshape(shape), dtype=dt)
 
     def normal(self, shape, mean, std, np_dtype, contiguous=True):
-        """Values like ``torch.randn`` / ``Tensor.normal_(mean, std)``.
+        """Values of ``torch.randn`` / ``Tensor.normal_(mean, std)``.
 
-        Tensors of 16 or more elements (contiguous) use ATen's vectorised Box-Muller on
-        blocks of 16; smaller or non-contiguous ones (``contiguous=False``) take the scalar
-        path, which shares its spare value with later calls through the generator's cache.
+        A contiguous tensor of 16 or more elements is filled by Box-Muller on blocks of 16
+        (elements j and j + 8 of a block form a pair); when the size is not a multiple of 16
+        the last 16 elements are redrawn and transformed again. Smaller tensors, or
+        non-contiguous ones (``contiguous=False``), take the scalar path: one pair per two
+        values, in double, whose spare value stays cached in the generator for the next call.
         """
         dt = np.dtype(np_dtype)
         n = _numel(shape)
@@ -469,123 +492,124 @@ class Generator:
             out = self._normal_blocks(n, mean, std, dt)
         else:
             out = _from_f64(self._normal_scalar(n, mean, std), dt)
-        return np.ascontiguousarray(out.reshape(shape))
+        return np.ascontiguousarray(out.reshape(shape), dtype=dt)
 
     def _normal_blocks(self, n, mean, std, dt):
-        if dt == np.float32:
-            draw = self._uniform_f32
-
-            def transform(u):
-                return _box_muller_avx_f32(u, mean, std)
-        elif dt == np.float64:
-            draw = self._uniform_f64
-
-            def transform(u):
-                return _box_muller_f64(u, float(mean), float(std))
-        else:
-            digits = _mantissa_digits(dt)
-
-            def draw(k):
-                # the uniforms are stored into the half tensor first (exact at these widths)
-                return self._uniform_f32(k, digits)
-
-            def transform(u):
-                return _box_muller_reduced(u, mean, std, dt)
-        u = draw(n)
         full = n // 16
-        out = np.empty(n, dtype=np.float64 if dt == np.float64 else np.float32)
-        out[:full * 16] = transform(u[:full * 16].reshape(full, 16)).reshape(-1)
-        if n % 16:
-            # ATen redraws 16 fresh uniforms for the last 16 slots and transforms them again.
-            out[n - 16:] = transform(draw(16).reshape(1, 16)).reshape(-1)
-        return out if dt in (np.float32, np.float64) else _from_f32(out, dt)
+        tail = n % 16 != 0
+        if dt == np.float64:
+            u = self._uniform_f64(n)
+            out = np.empty(n, dtype=np.float64)
+            out[:full * 16] = _box_muller_f64(u[:full * 16].reshape(full, 16),
+                                              float(mean), float(std)).reshape(-1)
+            if tail:
+                out[n - 16:] = _box_muller_f64(self._uniform_f64(16).reshape(1, 16),
+                                               float(mean), float(std)).reshape(-1)
+            return out
+        # float32 fills the whole tensor with uniforms first; float16/bfloat16 compute in a
+        # float buffer of 16 and so draw only what the full blocks use.
+        u = self._uniform_f32(n if dt == np.float32 else full * 16)
+        out = np.empty(n, dtype=np.float32)
+        blocks = u[:full * 16].reshape(full, 16)
+        rows = _CACHE_ROWS
+        for i in range(0, full, rows):        # cache-sized pieces: ~3x faster than one pass
+            stop = min(i + rows, full)
+            out[i * 16:stop * 16] = _box_muller_f32(blocks[i:stop], mean, std).reshape(-1)
+        if tail:
+            out[n - 16:] = _box_muller_f32(self._uniform_f32(16).reshape(1, 16),
+                                           mean, std).reshape(-1)
+        return _from_f32(out, dt)
 
     def _normal_scalar(self, n, mean, std):
-        """at::normal_distribution<double>: one Box-Muller pair per two values, with a cache."""
-        mean, std = float(mean), float(std)
+        """at::normal_distribution<double>, value by value, sharing the generator's cache."""
         vals = np.empty(n, dtype=np.float64)
         start = 0
         if n and self._normal_double is not None:
             vals[0] = self._normal_double
             self._normal_double = None
             start = 1
-        m = n - start
-        pairs = (m + 1) // 2
+        fresh = n - start
+        pairs = (fresh + 1) // 2
         if pairs:
             u = self._uniform_f64(2 * pairs).reshape(pairs, 2)
-            u1, u2 = u[:, 0], u[:, 1]
-            radius = np.sqrt(-2.0 * _map_math(math.log1p, -u2))
-            theta = (2.0 * math.pi) * u1
-            first = radius * _libm('cos', theta)
-            second = radius * _libm('sin', theta)
-            seq = np.empty(2 * pairs, dtype=np.float64)
-            seq[0::2] = first
-            seq[1::2] = second
-            vals[start:] = seq[:m]
-            if m % 2:
-                self._normal_double = float(second[-1])
-        return _fma64(vals, std, mean)
+            radius = np.sqrt(-2.0 * _libm('log1p', -u[:, 1]))
+            theta = (2.0 * math.pi) * u[:, 0]
+            seq = np.empty((pairs, 2), dtype=np.float64)
+            seq[:, 0] = radius * _libm('cos', theta)
+            seq[:, 1] = radius * _libm('sin', theta)
+            vals[start:] = seq.reshape(-1)[:fresh]
+            if fresh % 2:
+                self._normal_double = float(seq[-1, 1])
+        return _fma64(vals, float(std), float(mean))
 
     def random_int(self, shape, low, high, np_dtype):
-        """Values like ``torch.randint(low, high)`` / ``Tensor.random_(low, high)``."""
+        """Values of ``torch.randint(low, high)`` / ``Tensor.random_(low, high)``.
+
+        ``(draw % (high - low)) + low`` with a 64-bit draw once the range reaches 2**28 and
+        a 32-bit one below. For floating dtypes, bounds the type cannot represent are first
+        moved inside as PyTorch does. ``high - low == 2**64`` (``random_(-2**63)`` on int64)
+        gives the full 64-bit range.
+        """
         dt = np.dtype(np_dtype)
         n = _numel(shape)
         low, high = int(low), int(high)
-        span = high - low
-        if span == 1 << 64:
-            # random_(from=int64 min, to=None): the whole 64-bit range, one 64-bit draw each.
+        if high - low == 1 << 64:
             val = self._raw64(n).view(np.int64)
         else:
-            wide = span >= (1 << 32) and (dt in (np.float64, np.float32, np.int64)
-                                          or _is_bfloat16(dt))
-            raw = self._raw64(n) if wide else self._raw32(n)
-            # (val % range) + base in uint64, wrapping like C++, then read as int64
+            if _is_floating(dt):
+                low, high = _float_bounds(low, high, dt)
+            span = high - low
+            raw = self._raw64(n) if span >= 1 << 28 else self._raw32(n)
+            # (val % range) + base in uint64 arithmetic, wrapping like C++, read as int64
             val = ((raw % _U64(span)) + _U64(low & 0xFFFFFFFFFFFFFFFF)).view(np.int64)
-        return np.ascontiguousarray(_int64_to(val, dt).reshape(shape))
+        return np.ascontiguousarray(_from_int64(val, dt).reshape(shape))
 
     def random_full(self, shape, np_dtype):
-        """Values like ``Tensor.random_()``: [0, 2**mantissa] for floats, [0, max] for ints."""
+        """Values of ``Tensor.random_()``: [0, 2**mantissa] for floats, [0, max] for ints."""
         dt = np.dtype(np_dtype)
         n = _numel(shape)
+        if dt.name in _UNSIGNED_NAMES:
+            raise RuntimeError(
+                f'"random_kernel_cpu" not implemented for \'{_UNSIGNED_NAMES[dt.name]}\'')
         if dt == np.bool_:
             out = (self._raw32(n) & _U64(1)).astype(np.bool_)
-        elif dt.kind == 'f' or _is_bfloat16(dt):
-            digits = _mantissa_digits(dt)
+        elif _is_floating(dt):
             raw = self._raw64(n) if dt == np.float64 else self._raw32(n)
-            out = _int64_to((raw % _U64((1 << digits) + 1)).view(np.int64), dt)
+            modulus = (1 << _mantissa_digits(dt)) + 1
+            out = _from_int64((raw % _U64(modulus)).view(np.int64), dt)
         else:
             raw = self._raw64(n) if dt == np.int64 else self._raw32(n)
-            modulus = int(np.iinfo(dt).max) + 1
-            out = (raw % _U64(modulus)).astype(dt)
+            out = (raw % _U64(int(np.iinfo(dt).max) + 1)).astype(dt)
         return np.ascontiguousarray(out.reshape(shape))
 
     def exponential(self, shape, lambd, np_dtype):
-        """Values like ``Tensor.exponential_(lambd)``: -1/lambd * log(1 - u) in double."""
+        """Values of ``Tensor.exponential_(lambd)``: ``-1/lambd * log1p(-u)`` in double."""
         dt = np.dtype(np_dtype)
         n = _numel(shape)
         u = self._uniform_f64(n)
-        with np.errstate(divide='ignore'):
-            out = (-1.0 / float(lambd)) * _libm('log', 1.0 - u)
+        with np.errstate(divide='ignore', invalid='ignore'):
+            scale = np.float64(-1.0) / np.float64(lambd)
+        out = scale * _libm('log1p', -u)
         return np.ascontiguousarray(_from_f64(out, dt).reshape(shape))
 
     def bernoulli(self, p, shape, np_dtype):
-        """Values like ``Tensor.bernoulli_(p)`` (p a float) or ``torch.bernoulli(p)`` (p an array).
+        """Values of ``Tensor.bernoulli_(p)`` (p a float) or ``torch.bernoulli(p)`` (p an array).
 
-        A float probability and a float64 probability array compare a 53-bit uniform double
-        against p; other probability arrays compare a 24-bit uniform float.
+        A float p, or a float64 array, is compared with 53-bit uniform doubles; arrays of
+        other dtypes are compared, in float, with 24-bit uniform floats.
         """
         dt = np.dtype(np_dtype)
         n = _numel(shape)
         if isinstance(p, np.ndarray) and p.dtype != np.float64:
-            pf = np.broadcast_to(p.astype(np.float32), shape).reshape(-1)
-            hit = self._uniform_f32(n) < pf
+            prob = np.broadcast_to(p.astype(np.float32), shape).reshape(-1)
+            hit = self._uniform_f32(n) < prob
         else:
-            pd = np.broadcast_to(np.asarray(p, dtype=np.float64), shape).reshape(-1)
-            hit = self._uniform_f64(n) < pd
+            prob = np.broadcast_to(np.asarray(p, dtype=np.float64), shape).reshape(-1)
+            hit = self._uniform_f64(n) < prob
         return np.ascontiguousarray(hit.astype(dt).reshape(shape))
 
     def randperm(self, n, np_dtype):
-        """A random permutation of 0..n-1 like ``torch.randperm(n)``."""
+        """A random permutation of 0..n-1, like ``torch.randperm(n)``."""
         n = int(n)
         if n < 0xFFFFFFFF // 20:
             perm = self._randperm_swaps(n)
@@ -594,109 +618,73 @@ class Generator:
         return np.ascontiguousarray(perm.astype(np.dtype(np_dtype)))
 
     def _randperm_swaps(self, n):
-        # ATen: for i in 0..n-2, swap r[i] with r[i + random() % (n - i)]. Every draw is
-        # independent of the data, so the swaps can be resolved without replaying them:
-        # position i is final after step i, and holds what position t_i = i + z_i held just
-        # before. That value came from the latest earlier step aimed at t_i (which moved in
-        # whatever that step's own position held) or, if none, is t_i itself.
-        if n <= 1:
-            return np.arange(n, dtype=np.int64)
+        # ATen: for i in 0..n-2, swap r[i] and r[i + random() % (n - i)]. The draws do not
+        # depend on the data, so the swaps are resolved without replaying them one by one.
         steps = np.arange(n, dtype=np.int64)
+        if n <= 1:
+            return steps
         z = np.zeros(n, dtype=np.int64)
-        z[:n - 1] = (self._raw32(n - 1) % (n - steps[:n - 1]).astype(_U64)).astype(np.int64)
-        target = steps + z          # the last position behaves as a step aimed at itself
-        return _resolve_chains(target, steps, n)
+        z[:-1] = (self._raw32(n - 1) % (n - steps[:-1]).astype(_U64)).astype(np.int64)
+        return _resolve_swaps(steps + z)     # the last slot acts as a swap with itself
 
     def _randperm_inside_out(self, n):
-        # ATen's branch for huge n: the "inside-out" shuffle with 64-bit draws,
-        # a[i] = a[z]; a[z] = i for z = random64() % (i + 1).
+        # ATen's branch for huge n: a[i] = a[z]; a[z] = i with z = random64() % (i + 1).
         steps = np.arange(n, dtype=np.int64)
         z = (self._raw64(n) % (steps + 1).astype(_U64)).astype(np.int64)
-        # a[p] ends as the last step i > p with z_i == p; otherwise as the value written at
-        # step p, which is p when z_p == p and else what a[z_p] held just before step p:
-        # the last step i < p aimed at z_p (if after z_p) or the value written at step z_p.
-        order = np.lexsort((steps, z))
-        zs = z[order]
-        same_prev = np.empty(n, dtype=bool)
-        same_prev[0] = False
-        same_prev[1:] = zs[1:] == zs[:-1]
-        prev = np.full(n, -1, dtype=np.int64)
-        prev[order[1:][same_prev[1:]]] = order[:-1][same_prev[1:]]
-        # value written at step p: a leaf value, or "same as the value written at step q"
-        written = np.where(z == steps, steps, -1)
-        link = np.where(z == steps, steps, z)
-        leaf = (z != steps) & (prev > z)
-        written = np.where(leaf, prev, written)
-        link = np.where(leaf, steps, link)
-        resolved = _follow_links(link, written)
-        last = np.full(n, -1, dtype=np.int64)
-        group_end = np.ones(n, dtype=bool)
-        group_end[:-1] = zs[1:] != zs[:-1]
-        ends = order[group_end]
-        last[z[ends]] = ends
-        overwritten = last > steps
-        return np.where(overwritten, last, resolved)
+        return _resolve_inside_out(z)
 
     def multinomial(self, probs, num_samples, replacement):
-        """Indices like ``torch.multinomial(probs, num_samples, replacement)`` (int64)."""
+        """Indices of ``torch.multinomial(probs, num_samples, replacement)`` (int64).
+
+        Without replacement, and for a single sample, PyTorch takes the largest
+        ``probs / q`` with ``q ~ Exp(1)`` drawn like ``probs`` (the exponential form of the
+        Gumbel-max trick). With replacement it inverts the normalised cumulative sum with one
+        uniform double per sample, row by row.
+        """
         probs = np.asarray(probs)
         rows = probs.reshape(1, -1) if probs.ndim == 1 else probs
         k = int(num_samples)
-        if not replacement:
-            # Gumbel-max in exponential form: the largest p / q with q ~ Exp(1), drawn as a
-            # tensor shaped like probs and divided in probs' own dtype.
+        if not replacement or k == 1:
             q = self.exponential(rows.shape, 1.0, rows.dtype)
             with np.errstate(divide='ignore', invalid='ignore'):
-                keys = (rows / q).astype(rows.dtype)
-            keys64 = keys.astype(np.float64)
+                keys = (rows / q).astype(rows.dtype).astype(np.float64)
             if k == 1:
-                out = np.argmax(keys64, axis=-1).reshape(-1, 1)
+                out = np.argmax(keys, axis=-1).reshape(-1, 1)
             else:
-                out = np.argsort(-keys64, axis=-1, kind='stable')[:, :k]
+                out = np.argsort(-keys, axis=-1, kind='stable')[:, :k]
         else:
             out = self._multinomial_replacement(rows, k)
         out = out.astype(np.int64)
         return np.ascontiguousarray(out.reshape(-1) if probs.ndim == 1 else out)
 
     def _multinomial_replacement(self, rows, k):
-        # ATen: normalised running sum in scalar_t (float for the half types), last bucket
-        # forced to 1, then for each sample the first bucket whose cumulative value is not
-        # below a 53-bit uniform double. Uniforms are drawn row by row.
+        # ATen: running sum in float (double for float64 input), divided by the total, last
+        # bucket forced to 1; a sample is the first bucket not below its uniform.
         acc = np.float64 if rows.dtype == np.float64 else np.float32
-        vals = rows.astype(acc)
-        total = np.cumsum(vals, axis=-1, dtype=acc)      # sequential, like the C loop
-        cdf = (total / total[:, -1:]).astype(acc)
-        cdf[:, -1] = 1
+        total = np.cumsum(rows.astype(acc), axis=-1, dtype=acc)   # sequential, like the C loop
+        cdf = (total / total[:, -1:]).astype(acc).astype(np.float64)
+        cdf[:, -1] = 1.0
         n_dist, n_cat = cdf.shape
         u = self._uniform_f64(n_dist * k).reshape(n_dist, k)
-        # searchsorted for every row at once: sort bucket bounds and samples together by
-        # (row, value), samples before equal bounds, and count the bounds that precede each.
-        row_b = np.repeat(np.arange(n_dist, dtype=np.int64), n_cat)
-        row_s = np.repeat(np.arange(n_dist, dtype=np.int64), k)
-        keys = np.concatenate([cdf.astype(np.float64).reshape(-1), u.reshape(-1)])
-        row = np.concatenate([row_b, row_s])
-        is_bound = np.concatenate([np.ones(row_b.size, np.int64), np.zeros(row_s.size, np.int64)])
-        order = np.lexsort((is_bound, keys, row))
-        bounds_before = np.cumsum(is_bound[order]) - is_bound[order]
-        counts = np.empty(order.size, dtype=np.int64)
-        counts[order] = bounds_before
-        counts = counts[row_b.size:] - row_s * n_cat
+        # A searchsorted for every row at once: sort bounds and samples together by
+        # (row, value), samples before equal bounds, and count the bounds ahead of each.
+        row = np.concatenate([np.repeat(np.arange(n_dist, dtype=np.int64), n_cat),
+                              np.repeat(np.arange(n_dist, dtype=np.int64), k)])
+        value = np.concatenate([cdf.reshape(-1), u.reshape(-1)])
+        is_bound = np.concatenate([np.ones(cdf.size, np.int64), np.zeros(u.size, np.int64)])
+        order = np.lexsort((is_bound, value, row))
+        ahead = np.empty(order.size, dtype=np.int64)
+        ahead[order] = np.cumsum(is_bound[order]) - is_bound[order]
+        counts = ahead[cdf.size:] - row[cdf.size:] * n_cat
         return np.minimum(counts, n_cat - 1).reshape(n_dist, k)
 
 
-def _int64_to(val, dt):
-    """static_cast<T>(int64): wraps for narrow ints, rounds via float for the half types."""
-    if dt == np.bool_:
-        return val != 0
-    if dt.kind in 'iu':
-        return val.astype(dt)
-    if dt == np.float64 or dt == np.float32:
-        return val.astype(dt)
-    return val.astype(np.float32).astype(dt)
-
+# ----------------------------------------------------------------------------------------
+# randperm without replaying the shuffle
+# ----------------------------------------------------------------------------------------
 
 def _follow_links(link, value):
-    """Resolve value[i] = value[link[i]] chains by pointer doubling (roots hold a value)."""
+    """Resolve value[i] = value[link[i]] (where value[i] < 0) by pointer doubling."""
     link = link.copy()
     value = value.copy()
     while True:
@@ -710,27 +698,54 @@ def _follow_links(link, value):
         value, link = updated, jumped
 
 
-def _resolve_chains(target, steps, n):
-    """Final array after swap(r[i], r[target[i]]) for i = 0..n-1 in order (target >= i)."""
-    order = np.lexsort((steps, target))         # steps grouped by target, in step order
-    ts = target[order]
+def _previous_in_group(key, n):
+    """For each i, the largest j < i with key[j] == key[i] (or -1), and each group's last i."""
+    idx = np.arange(n, dtype=np.int64)
+    order = np.lexsort((idx, key))
+    ks = key[order]
     same = np.zeros(n, dtype=bool)
-    same[1:] = ts[1:] == ts[:-1]
-    # prev_same[i]: the latest earlier step with the same target as step i (or -1).
-    prev_same = np.full(n, -1, dtype=np.int64)
-    prev_same[order[1:][same[1:]]] = order[:-1][same[1:]]
-    # held[i]: what position i holds just before step i. It equals held[k] for k the latest
-    # earlier step aimed at i, or i itself if none was. Steps aimed at i all come no later
-    # than step i, so k is the last of target-group i, skipping step i itself.
-    last_of = np.full(n, -1, dtype=np.int64)
-    group_end = np.ones(n, dtype=bool)
-    group_end[:-1] = ts[1:] != ts[:-1]
-    last_of[ts[group_end]] = order[group_end]
-    k = np.where(target == steps, prev_same, last_of)
-    held = np.where(k < 0, steps, -1)
-    link = np.where(k < 0, steps, k)
-    held = _follow_links(link, held)
+    same[1:] = ks[1:] == ks[:-1]
+    prev = np.full(n, -1, dtype=np.int64)
+    prev[order[1:][same[1:]]] = order[:-1][same[1:]]
+    last = np.full(n, -1, dtype=np.int64)
+    ends = np.ones(n, dtype=bool)
+    ends[:-1] = ks[1:] != ks[:-1]
+    last[ks[ends]] = order[ends]
+    return prev, last
+
+
+def _resolve_swaps(target):
+    """Final r after swap(r[i], r[target[i]]) for i = 0..n-1 in order, r = arange, target >= i.
+
+    Slot i is final after step i and holds what slot target[i] held just before: the value
+    the latest earlier step aimed at target[i] brought there, or target[i] itself. That value
+    is what the earlier step's own slot held before its step, found the same way, so the
+    answer is a chain of "held before" links resolved by pointer doubling.
+    """
+    n = target.size
+    steps = np.arange(n, dtype=np.int64)
+    prev_same, last_aimed = _previous_in_group(target, n)
+    # held[i]: slot i's value just before step i. Steps aimed at slot i all come no later
+    # than step i, so the latest one before i is the group's last, or the one before i.
+    k = np.where(target == steps, prev_same, last_aimed)
+    held = _follow_links(np.where(k < 0, steps, k), np.where(k < 0, steps, -1))
     return np.where(prev_same >= 0, held[np.maximum(prev_same, 0)], target)
+
+
+def _resolve_inside_out(z):
+    """Final a after a[i] = a[z[i]]; a[z[i]] = i for i = 0..n-1 (z[i] <= i)."""
+    n = z.size
+    steps = np.arange(n, dtype=np.int64)
+    prev_same, last_aimed = _previous_in_group(z, n)
+    # a[p] ends as the last step aimed at p after p; otherwise as what step p wrote there:
+    # p itself when z[p] == p, else a[z[p]] just before step p, which is the previous step
+    # aimed at z[p] if that came after z[p], or whatever step z[p] wrote.
+    self_aimed = z == steps
+    leaf = ~self_aimed & (prev_same > z)
+    written = np.where(self_aimed, steps, np.where(leaf, prev_same, -1))
+    link = np.where(self_aimed | leaf, steps, z)
+    written = _follow_links(link, written)
+    return np.where(last_aimed > steps, last_aimed, written)
 
 
 default_generator = Generator()

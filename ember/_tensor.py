@@ -68,8 +68,8 @@ class Tensor:
     _accumulator = None
     _retains_grad = False
     _backward_hooks = None
-    _is_view = False
     _post_accumulate_hooks = None
+    _offset = None          # storage offset of an empty view (NumPy keeps no pointer for it)
 
     def __new__(cls, *args, device=None):
         from ._ops.creation import legacy_new
@@ -150,10 +150,16 @@ class Tensor:
         return storage
 
     def storage_offset(self):
-        storage = self.untyped_storage()
+        """Where this tensor's first element sits in its storage, in elements."""
         if self._data.size == 0:
-            return 0
+            # NumPy gives empty slices no meaningful pointer: views record it themselves.
+            return self._offset or 0
+        storage = self.untyped_storage()
         return (self.data_ptr() - storage._ptr) // self._dtype.itemsize
+
+    def _is_view(self):
+        """Whether this tensor is a view of another (its ``_base``)."""
+        return self._base is not None
 
     def data_ptr(self):
         data = self._data
@@ -243,7 +249,7 @@ class Tensor:
             return self
         if requires_grad and not (self._dtype.is_floating_point or self._dtype.is_complex):
             raise RuntimeError(
-                'only Tensors of floating point and complex dtype can require gradients')
+                'only Tensors of floating point dtype can require gradients')
         self._requires_grad = bool(requires_grad)
         return self
 
@@ -296,6 +302,8 @@ class Tensor:
         self._storage = value._storage if value._storage is not None \
             else value.untyped_storage()
         self._stride = value._stride
+        if value._offset is not None or self._offset is not None:
+            self._offset = value._offset
 
     # ------------------------------------------------------------------ Python protocol
     def __repr__(self, *, tensor_contents=None):
@@ -464,11 +472,12 @@ def make_tensor(data, dtype, device=CPU):
     return t
 
 
-def make_view(base, data, strides, keep_base=True, dtype=None):
+def make_view(base, data, strides, keep_base=True, dtype=None, offset=None):
     """A tensor viewing ``base``'s storage through ``data``, with PyTorch's ``strides``.
 
     ``keep_base`` records ``_base`` (what PyTorch reports for views); ``strides`` may be None
-    when NumPy's strides are already PyTorch's.
+    when NumPy's strides are already PyTorch's. ``offset`` is the storage offset of an empty
+    view (by default the base's), which NumPy cannot tell.
     """
     t = _new(Tensor)
     t._data = data
@@ -483,5 +492,8 @@ def make_view(base, data, strides, keep_base=True, dtype=None):
     t._grad_fn = None
     if keep_base:
         t._base = base._base if base._base is not None else base
-        t._is_view = True
+    if data.size == 0:
+        offset = base.storage_offset() if offset is None else offset
+        if offset:
+            t._offset = offset
     return t

@@ -414,7 +414,8 @@ class Select(_EmbedOp):
 
     @staticmethod
     def forward(ctx, data, index, strides):
-        return data[index], strides
+        # A trailing Ellipsis keeps NumPy from turning a full integer index into a scalar.
+        return data[index + (Ellipsis,)], strides
 
 
 class Slice(_EmbedOp):

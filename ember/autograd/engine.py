@@ -25,7 +25,6 @@ def _root_grads(outputs, grad_outputs, create_graph):
             if not out._dtype.is_floating_point:
                 raise RuntimeError('grad can be implicitly created only for real scalar '
                                    f'outputs but got {out._dtype}')
-            xp = type(out._data) if False else None  # noqa: F841 - placeholder for clarity
             grad = make_tensor(_ones_like(out._data), out._dtype, out._device)
         elif not isinstance(grad, Tensor):
             raise TypeError('gradients can be either Tensors or None, but got '
@@ -204,9 +203,9 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
     if inputs is not None and not accumulate:
         for i, r in enumerate(results):
             if r is None and not allow_unused:
-                raise RuntimeError('One of the differentiated Tensors appears to not have been '
-                                   'used in the graph. Set allow_unused=True if this is the '
-                                   'desired behavior.')
+                raise RuntimeError(f'The differentiated Tensor at index {i} appears to not have '
+                                   'been used in the graph. Set allow_unused=True if this is '
+                                   'the desired behavior.')
         return tuple(results)
     return None
 
@@ -264,6 +263,8 @@ def _accumulate_into_leaf(node, grad, create_graph):
     if grad is None:
         return
     leaf = node.variable
+    if leaf is None:  # the leaf was freed; nobody can read its grad
+        return
     if leaf._backward_hooks:
         grad = _call_tensor_hooks(leaf._backward_hooks, grad)
     if node._pre_hooks:

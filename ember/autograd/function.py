@@ -27,11 +27,19 @@ FREED_MESSAGE = (
     'calling backward.')
 
 
+_NO_EDGE = (None, 0)
+
+
 class Node:
     """A recorded operation: where gradients flow from one output back to its inputs."""
-    __slots__ = ('next_functions', '_metas', '_saved', '_saved_versions', '_freed',
-                 '_hooks', '_pre_hooks', '_retain_hooks', '_metadata', '__dict__',
-                 '__weakref__')
+    __slots__ = ('next_functions', '_metas', '_saved', 'args', '__dict__', '__weakref__')
+
+    # Rarely set state lives in the instance dict, defaulting to these.
+    _saved_versions = ()
+    _freed = False
+    _hooks = None
+    _pre_hooks = None
+    _retain_hooks = None
 
     def _connect(self, inputs):
         """Record edges to the inputs' nodes and their shapes/dtypes (for reducing grads)."""
@@ -39,22 +47,21 @@ class Node:
         metas = []
         for t in inputs:
             if t is None or not t._requires_grad:
-                edges.append((None, 0))
+                edges.append(_NO_EDGE)
                 metas.append(None)
                 continue
             fn = t._grad_fn
             if fn is not None:
                 edges.append((fn, t._output_nr))
             else:
-                edges.append((accumulator_of(t), 0))
+                node = t._accumulator
+                if node is None:
+                    node = accumulator_of(t)
+                edges.append((node, 0))
             metas.append((t._data.shape, t._dtype, t._device))
         self.next_functions = tuple(edges)
         self._metas = metas
         self._saved = None
-        self._freed = False
-        self._hooks = None
-        self._pre_hooks = None
-        self._retain_hooks = None
 
     # ------------------------------------------------------------------ saved tensors
     def save(self, *tensors):
@@ -78,7 +85,7 @@ class Node:
                     f'is at version {t._version}; expected version {version} instead. Hint: '
                     'the backtrace further above can point to the operation that failed to '
                     'compute its gradient. The variable in question was changed in there or '
-                    'anywhere later. Good luck!')
+                    'anywhere later.')
         return saved
 
     def _release(self):
@@ -144,26 +151,31 @@ def _add_hook(hooks, fn):
 
 
 class AccumulateGrad(Node):
-    """The node that adds incoming gradients into a leaf's ``.grad``."""
+    """The node that adds incoming gradients into a leaf's ``.grad``.
+
+    The leaf holds this node; the node refers back to the leaf weakly, so neither keeps the
+    other alive in a cycle.
+    """
 
     def __init__(self, variable):
-        self.variable = variable
+        self._variable = weakref.ref(variable)
         self.next_functions = ()
         self._metas = [(variable._data.shape, variable._dtype, variable._device)]
         self._saved = None
-        self._freed = False
-        self._hooks = None
-        self._pre_hooks = None
-        self._retain_hooks = None
+
+    @property
+    def variable(self):
+        return self._variable()
+
+    def name(self):
+        return 'torch::autograd::AccumulateGrad'
 
 
 def accumulator_of(leaf):
     """The (cached) AccumulateGrad node of a leaf that requires grad."""
-    ref = leaf._accumulator
-    node = ref() if ref is not None else None
+    node = leaf._accumulator
     if node is None:
-        node = AccumulateGrad(leaf)
-        leaf._accumulator = weakref.ref(node)
+        node = leaf._accumulator = AccumulateGrad(leaf)
     return node
 
 
