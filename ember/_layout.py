@@ -59,6 +59,9 @@ def view_strides(old_shape, old_strides, new_shape):
         if tuple(old_shape) == tuple(new_shape):
             return tuple(old_strides)
         return contiguous_strides(new_shape)
+    if not old_shape:
+        # A 0-d tensor holds one element: any all-ones shape views it.
+        return (1,) * len(new_shape)
     new_strides = [0] * len(new_shape)
     view_d = len(new_shape) - 1
     chunk_base_stride = old_strides[-1] if old_strides else 1

@@ -26,6 +26,9 @@ FMA (every x86 server of the last decade):
 * ``bernoulli`` with a float probability and ``exponential`` use the CPU generator on the
   builds we compared against; PyTorch builds that route them through MKL's own stream on
   Intel CPUs produce different (and not reproducible from the mt19937 state) values.
+* ``multinomial`` without replacement ranks ``p / q`` with ``topk``; equal keys (zero
+  probabilities, or float16/bfloat16 keys that round alike) come out of PyTorch in the order
+  its introsort leaves them, which we do not replay: we order ties by index.
 """
 import math
 import os
@@ -46,6 +49,8 @@ _F = np.float32
 _OFF_SEED, _OFF_LEFT, _OFF_SEEDED, _OFF_NEXT, _OFF_WORDS = 0, 8, 12, 16, 24
 _OFF_NORMAL_Y, _OFF_NORMAL_VALID = 5024, 5040
 _OFF_FLOAT_NORMAL, _OFF_FLOAT_VALID = 5048, 5052
+
+_REAL_OF = {'complex64': np.dtype(np.float32), 'complex128': np.dtype(np.float64)}
 
 # PyTorch's names for dtypes its random_() kernel rejects.
 _UNSIGNED_NAMES = {'uint16': 'UInt16', 'uint32': 'UInt32', 'uint64': 'UInt64'}
@@ -375,8 +380,8 @@ class Generator:
 
     def seed(self):
         """Seeds the generator from a non-deterministic source and returns that seed."""
-        # c10 keeps such seeds to 53 bits so that they survive a trip through a double
-        value = int.from_bytes(os.urandom(8), 'little') & ((1 << 53) - 1)
+        # c10 reads 64 bits from /dev/urandom for CPU generators
+        value = int.from_bytes(os.urandom(8), 'little')
         self._seed_engine(value)
         return value
 
@@ -465,6 +470,10 @@ class Generator:
         replaced by ``low``, as PyTorch does to keep the interval half-open.
         """
         dt = np.dtype(np_dtype)
+        if dt.kind == 'c':
+            # PyTorch fills the real view (real and imaginary parts interleaved)
+            real = self.uniform(tuple(shape) + (2,), low, high, _REAL_OF[dt.name])
+            return real.view(dt).reshape(shape)
         n = _numel(shape)
         if dt == np.float64:
             lo, hi = float(low), float(high)
@@ -487,6 +496,11 @@ class Generator:
         values, in double, whose spare value stays cached in the generator for the next call.
         """
         dt = np.dtype(np_dtype)
+        if dt.kind == 'c':
+            # PyTorch fills the real view with std / sqrt(2) so |z| has variance std**2
+            real = self.normal(tuple(shape) + (2,), mean, float(std) / math.sqrt(2),
+                               _REAL_OF[dt.name], contiguous)
+            return real.view(dt).reshape(shape)
         n = _numel(shape)
         if n >= 16 and contiguous:
             out = self._normal_blocks(n, mean, std, dt)
@@ -700,8 +714,7 @@ def _follow_links(link, value):
 
 def _previous_in_group(key, n):
     """For each i, the largest j < i with key[j] == key[i] (or -1), and each group's last i."""
-    idx = np.arange(n, dtype=np.int64)
-    order = np.lexsort((idx, key))
+    order = np.argsort(key, kind='stable')      # by key, then by position
     ks = key[order]
     same = np.zeros(n, dtype=bool)
     same[1:] = ks[1:] == ks[:-1]

@@ -1,3 +1,3 @@
 """Operator families. Importing this package attaches every op to ``Tensor`` as a method."""
 from . import creation, views, elementwise, reduction, indexing, joining, linalg, conversion, \
-    random, sorting, rearrange  # noqa: F401
+    random, sorting, rearrange, copy  # noqa: F401

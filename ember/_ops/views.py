@@ -19,10 +19,16 @@ _grad_state = grad_mode.state
 class ViewOp(Op):
     """An op whose output is a view: ``forward`` returns (array, PyTorch strides or None)."""
 
+    @staticmethod
+    def empty_offset(input, *params):
+        """Storage offset of an empty result (NumPy cannot tell): the input's by default."""
+        return None
+
     @classmethod
     def apply(cls, input, *params):
         data, strides = cls.forward(None, input._data, *params)
-        out = make_view(input, data, strides)
+        out = make_view(input, data, strides,
+                        offset=cls.empty_offset(input, *params) if data.size == 0 else None)
         if input._requires_grad and _grad_state.enabled:
             node = cls.__new__(cls)
             node._connect((input,))
@@ -32,14 +38,21 @@ class ViewOp(Op):
         return out
 
 
-def _size_args(args):
-    """Accept ``f(2, 3)``, ``f((2, 3))`` and ``f(Size)``."""
-    if len(args) == 1 and not isinstance(args[0], int):
-        arg = args[0]
-        if isinstance(arg, Tensor):
-            return (arg.__index__(),)
-        return tuple(int(s) if not isinstance(s, int) else s for s in arg)
-    return tuple(s if isinstance(s, int) else s.__index__() for s in args)
+def _as_int(value, name):
+    if type(value) is int:
+        return value
+    if isinstance(value, bool) or not hasattr(value, '__index__'):
+        raise TypeError(f"{name}(): argument 'size' must be tuple of ints, but found element "
+                        f"of type {type(value).__name__}")
+    return value.__index__()
+
+
+def _size_args(args, name='view'):
+    """Accept ``f(2, 3)``, ``f((2, 3))``, ``f([2, 3])`` and ``f(Size)``; TypeError for
+    anything that is not an integer."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        args = args[0]
+    return tuple(_as_int(s, name) for s in args)
 
 
 # ---------------------------------------------------------------------------------------
@@ -84,15 +97,56 @@ def view(input, *shape, dtype=None):
 
 
 def _view_dtype(input, dtype):
-    if dtype.itemsize != input._dtype.itemsize:
-        raise RuntimeError(
-            f'self.element_size() ({input._dtype.itemsize}) must divide '
-            f'dtype.itemsize ({dtype.itemsize}) ... ember supports view(dtype) only between '
-            'dtypes of the same size')
-    if input._requires_grad and _grad_state.enabled:
-        raise RuntimeError('Viewing a tensor as a new dtype with a different number of bytes '
-                           'per element is not supported when it requires grad')
-    return make_view(input, input._data.view(dtype.numpy_dtype), input._stride, dtype=dtype)
+    """The same bytes read as another dtype. Between sizes, the last dim (stride 1) is
+    split or merged, as in PyTorch. Like PyTorch's, the result shares memory but is neither
+    a view (no ``_base``) nor part of the autograd graph."""
+    from .. import _dtype as dt
+    if not isinstance(dtype, dt.dtype):
+        raise TypeError(f"view(): argument 'dtype' must be torch.dtype, not "
+                        f"{type(dtype).__name__}")
+    old = input._dtype
+    data = input._data
+    if dtype is old:
+        return make_view(input, data, input._stride, keep_base=False)
+    np_dtype = dtype.numpy_dtype
+    if dtype.itemsize == old.itemsize:
+        return make_view(input, data.view(np_dtype), input._stride, keep_base=False,
+                         dtype=dtype)
+    names = f'{old._tensor_type[:-6]} as {dtype._tensor_type[:-6]} (different element sizes)'
+    if data.ndim == 0:
+        raise RuntimeError(f'self.dim() cannot be 0 to view {names}')
+    strides = input.stride()
+    if strides[-1] != 1:
+        raise RuntimeError(f'self.stride(-1) must be 1 to view {names}, but got {strides[-1]}')
+    offset = input.storage_offset()
+    shape = data.shape
+    if dtype.itemsize < old.itemsize:
+        ratio = old.itemsize // dtype.itemsize
+        new_shape = shape[:-1] + (shape[-1] * ratio,)
+        new_strides = tuple(s * ratio for s in strides[:-1]) + (1,)
+        new_offset = offset * ratio
+    else:
+        ratio = dtype.itemsize // old.itemsize
+        if shape[-1] % ratio:
+            raise RuntimeError(f'self.size(-1) must be divisible by {ratio} to view {names}, '
+                               f'but got {shape[-1]}')
+        if offset % ratio:
+            raise RuntimeError(f'self.storage_offset() must be divisible by {ratio} to view '
+                               f'{names}, but got {offset}')
+        for i, s in enumerate(strides[:-1]):
+            if s % ratio:
+                raise RuntimeError(f'self.stride({i}) must be divisible by {ratio} to view '
+                                   f'{names}, but got {s}')
+        new_shape = shape[:-1] + (shape[-1] // ratio,)
+        new_strides = tuple(s // ratio for s in strides[:-1]) + (1,)
+        new_offset = offset // ratio
+    if data.size == 0 or shape[-1] == 1:
+        # Give the last axis its itemsize as byte stride so that NumPy accepts the reinterpretation
+        # (its stride does not matter for a size-1 or empty axis).
+        data = _strided_view(data, 0, shape, data.strides[:-1] + (data.itemsize,))
+    array = data.view(np_dtype)
+    return make_view(input, array, new_strides, keep_base=False, dtype=dtype,
+                     offset=new_offset)
 
 
 def view_as(input, other):
@@ -172,6 +226,8 @@ class Transpose(ViewOp):
 
     @staticmethod
     def forward(ctx, data, dim0, dim1, strides):
+        if data.ndim == 0:
+            return data, strides
         return data.swapaxes(dim0, dim1), strides
 
     def backward(self, grad):
@@ -272,6 +328,16 @@ def _T_property(input):
     ndim = input._data.ndim
     if ndim == 2:
         return t(input)
+    import warnings
+    if ndim == 0:
+        warnings.warn('Tensor.T is deprecated on 0-D tensors. This function is the identity in '
+                      'these cases.', UserWarning, stacklevel=2)
+    else:
+        warnings.warn('The use of `x.T` on tensors of dimension other than 2 to reverse their '
+                      'shape is deprecated and it will throw an error in a future release. '
+                      'Consider `x.mT` to transpose batches of matrices or `x.permute(*torch.'
+                      'arange(x.ndim - 1, -1, -1))` to reverse the dimensions of a tensor.',
+                      UserWarning, stacklevel=2)
     return permute(input, tuple(range(ndim - 1, -1, -1)))
 
 
@@ -341,7 +407,12 @@ class Expand(ViewOp):
 
     @staticmethod
     def forward(ctx, data, shape, strides):
-        xp = type(data).__module__ == 'numpy' and _np or _xp_of(data)
+        if not any(st == 0 and n != 1 for n, st in zip(shape, strides)):
+            # Only size-1 (or empty) dims added: a plain, writable reshape.
+            return data.reshape(shape), strides
+        # Repeated elements: NumPy's read-only broadcast view (writes must go through
+        # PyTorch's overlap check first).
+        xp = _np if type(data) is _np.ndarray else _xp_of(data)
         return xp.broadcast_to(data, shape), strides
 
     def backward(self, grad):
@@ -358,14 +429,13 @@ def _xp_of(data):
 
 def expand(input, *sizes):
     """Broadcast size-1 dims to larger sizes without copying (stride 0); -1 keeps a size."""
-    sizes = _size_args(sizes)
+    sizes = _size_args(sizes, 'expand')
     shape = input._data.shape
     strides = input.stride()
     if len(sizes) < len(shape):
         raise RuntimeError(f'expand({input.type()}{{{list(shape)}}}, size={list(sizes)}): the '
-                           'number of sizes provided ({}) must be greater or equal to the '
-                           'number of dimensions in the tensor ({})'.format(len(sizes),
-                                                                            len(shape)))
+                           f'number of sizes provided ({len(sizes)}) must be greater or equal '
+                           f'to the number of dimensions in the tensor ({len(shape)})')
     lead = len(sizes) - len(shape)
     new_shape = []
     new_strides = []
@@ -402,7 +472,28 @@ def expand_as(input, other):
 # narrowing: select, slice, narrow, unbind
 # ---------------------------------------------------------------------------------------
 class _EmbedOp(ViewOp):
-    """Views that pick part of the input: backward puts the grad into zeros of input shape."""
+    """Views that pick part of the input with a basic NumPy key (ints, slices, None; no
+    ellipsis): backward puts the grad into zeros of the input's shape."""
+
+    @staticmethod
+    def forward(ctx, data, key, strides):
+        # A trailing Ellipsis keeps NumPy from turning a full integer index into a scalar.
+        return data[key + (Ellipsis,)], strides
+
+    @staticmethod
+    def empty_offset(input, key, strides):
+        shape = input._data.shape
+        in_strides = input.stride()
+        offset = input.storage_offset()
+        d = 0
+        for item in key:
+            if item is None:
+                continue
+            if type(item) is slice:
+                item = item.indices(shape[d])[0]
+            offset += item * in_strides[d]
+            d += 1
+        return offset
 
     def backward(self, grad):
         from .indexing import embed_basic_index
@@ -412,20 +503,13 @@ class _EmbedOp(ViewOp):
 class Select(_EmbedOp):
     node_name = 'SelectBackward0'
 
-    @staticmethod
-    def forward(ctx, data, index, strides):
-        # A trailing Ellipsis keeps NumPy from turning a full integer index into a scalar.
-        return data[index + (Ellipsis,)], strides
-
 
 class Slice(_EmbedOp):
     node_name = 'SliceBackward0'
-    forward = Select.forward
 
 
 class IndexUnsqueeze(_EmbedOp):
     node_name = 'UnsqueezeBackward0'
-    forward = Select.forward
 
 
 def select(input, dim, index):
@@ -490,7 +574,10 @@ def unbind(input, dim=0):
     rest = strides[:dim] + strides[dim + 1:]
     data = input._data
     pre = (slice(None),) * dim
-    outs = tuple(make_view(input, data[pre + (i,)], rest) for i in range(shape[dim]))
+    step = strides[dim]
+    offset = input.storage_offset()
+    outs = tuple(make_view(input, data[pre + (i, Ellipsis)], rest, offset=offset + i * step)
+                 for i in range(shape[dim]))
     if input._requires_grad and _grad_state.enabled:
         node = Unbind.__new__(Unbind)
         node._connect((input,))
@@ -500,6 +587,39 @@ def unbind(input, dim=0):
     return outs
 
 
+def _strided_view(data, shift_bytes, shape, byte_strides, dtype=None):
+    """An array over ``data``'s memory, starting ``shift_bytes`` after its first element,
+    read as ``dtype`` (default: data's) with the given shape and byte strides. No copy and
+    no bounds check: callers check against the storage."""
+    xp = _np if type(data) is _np.ndarray else _xp_of(data)
+    as_strided_ = xp.lib.stride_tricks.as_strided
+    dtype = data.dtype if dtype is None else _np.dtype(dtype)
+    if shift_bytes or dtype != data.dtype:
+        # Walk bytes: the first element's bytes, a run of bytes to the new start, and the
+        # new start's bytes read as ``dtype``.
+        first = as_strided_(data, shape=(1,), strides=(data.itemsize,)).view(xp.uint8)
+        step = 1 if shift_bytes >= 0 else -1
+        start = as_strided_(first, shape=(abs(shift_bytes) + 1,), strides=(step,))[-1:]
+        data = as_strided_(start, shape=(dtype.itemsize,), strides=(1,)).view(dtype)
+    return as_strided_(data, shape=tuple(shape), strides=tuple(byte_strides))
+
+
+def _first_ptr(array):
+    if hasattr(array, '__array_interface__'):
+        return array.__array_interface__['data'][0]
+    return int(array.data.ptr)
+
+
+def _positions(size, stride, offset):
+    """Storage position (in elements) of every element of a strided layout, as an array."""
+    pos = _np.full(tuple(size), offset, dtype=_np.int64)
+    for d, (n, st) in enumerate(zip(size, stride)):
+        axis = [1] * len(size)
+        axis[d] = n
+        pos = pos + (_np.arange(n, dtype=_np.int64) * st).reshape(axis)
+    return pos
+
+
 class AsStrided(ViewOp):
     node_name = 'AsStridedBackward0'
 
@@ -507,54 +627,93 @@ class AsStrided(ViewOp):
     def forward(ctx, data, array, strides):
         return array, strides
 
+    @staticmethod
+    def empty_offset(input, array, strides):
+        return None   # as_strided records its offset itself
+
     def backward(self, grad):
-        from .indexing import as_strided_scatter_add
-        size, stride, offset = self.geometry
-        return as_strided_scatter_add(grad, self._metas[0], self.base_offset, size, stride,
-                                      offset)
+        return _restride(grad, self.geometry, self.input_geometry)
+
+
+class AsStridedScatter(Op):
+    """Moves a gradient between two strided layouts of one storage: each element of the
+    ``source`` layout adds into the storage slot it reads, then the ``target`` layout reads
+    the slots back (``as_strided``'s backward; its own backward swaps the layouts)."""
+    node_name = 'AsStridedScatterBackward0'
+
+    @staticmethod
+    def forward(ctx, grad, source, target):
+        xp = _np if type(grad) is _np.ndarray else _xp_of(grad)
+        src = _positions(*source)
+        dst = _positions(*target)
+        size = int(max(src.max(initial=0), dst.max(initial=0))) + 1
+        slots = xp.zeros(size, dtype=grad.dtype)
+        xp.add.at(slots, xp.asarray(src.reshape(-1)), grad.reshape(-1))
+        return slots[xp.asarray(dst)]
+
+    def backward(self, grad):
+        source, target = self.args[1], self.args[2]
+        return _restride(grad, target, source)
+
+
+def _restride(grad, source, target):
+    return AsStridedScatter.apply(grad, source, target)
 
 
 def as_strided(input, size, stride, storage_offset=None):
-    """A view of the input's storage with explicit sizes, strides and offset (in elements)."""
-    from numpy.lib.stride_tricks import as_strided as np_as_strided
-    size = tuple(size)
-    stride = tuple(stride)
+    """A view of the input's storage with explicit sizes, strides and offset (in elements).
+
+    Reading past the storage raises RuntimeError; overlapping elements are allowed (writing
+    into them is not).
+    """
+    size = _size_args((size,), 'as_strided')
+    stride = _size_args((stride,), 'as_strided')
     if len(size) != len(stride):
         raise RuntimeError(f'mismatch in length of strides and shape')
+    if any(st < 0 for st in stride):
+        raise RuntimeError(f'as_strided: Negative strides are not supported at the moment, '
+                           f'got strides: {list(stride)}')
+    if any(s < 0 for s in size):
+        raise RuntimeError(f'Storage size calculation overflowed with sizes={list(size)} and '
+                           f'strides={list(stride)}')
     if storage_offset is None:
         storage_offset = input.storage_offset()
+    else:
+        storage_offset = _as_int(storage_offset, 'as_strided')
+    if storage_offset < 0:
+        raise RuntimeError(f'Tensor: invalid storage offset {storage_offset}')
     storage = input.untyped_storage()
     item = input._dtype.itemsize
-    extent = storage_offset + sum((s - 1) * st for s, st in zip(size, stride) if s > 0) + 1
     if any(s == 0 for s in size):
-        extent = storage_offset
-    if extent * item > storage.nbytes():
+        needed = 0
+    else:
+        needed = (storage_offset + sum((s - 1) * st for s, st in zip(size, stride)) + 1) * item
+    if needed > storage.nbytes():
         raise RuntimeError(f'setStorage: sizes {list(size)}, strides {list(stride)}, storage '
                            f'offset {storage_offset}, and itemsize {item} requiring a storage '
-                           f'size of {extent * item} are out of bounds for storage of size '
+                           f'size of {needed} are out of bounds for storage of size '
                            f'{storage.nbytes()}')
-    shift = (storage_offset - input.storage_offset()) * item
-    base_array = input._data
-    if base_array.ndim:
-        base_array = base_array.reshape(-1)[:1] if base_array.size else base_array.reshape(-1)
-    flat = _np.frombuffer(storage._owner, dtype=_np.uint8) if False else None  # noqa: F841
-    array = np_as_strided(input._data, shape=size, strides=tuple(s * item for s in stride))
-    if shift:
-        array = np_as_strided(_offset_array(input._data, shift), shape=size,
-                              strides=tuple(s * item for s in stride))
+    data = input._data
+    byte_strides = tuple(s * item for s in stride)
+    if needed == 0:
+        xp = _np if type(data) is _np.ndarray else _xp_of(data)
+        array = xp.empty(size, dtype=data.dtype)
+    elif data.size:
+        shift = (storage_offset - input.storage_offset()) * item
+        array = _strided_view(data, shift, size, byte_strides)
+    else:
+        # An empty input has no usable pointer: start from the storage's own array.
+        owner = storage._owner
+        shift = storage._ptr + storage_offset * item - _first_ptr(owner)
+        array = _strided_view(owner, shift, size, byte_strides, dtype=data.dtype)
     out = AsStrided.apply(input, array, stride)
+    if needed == 0:
+        out._offset = storage_offset or None
     if out._grad_fn is not None:
         out._grad_fn.geometry = (size, stride, storage_offset)
-        out._grad_fn.base_offset = input.storage_offset()
+        out._grad_fn.input_geometry = (input._data.shape, input.stride(),
+                                       input.storage_offset())
     return out
-
-
-def _offset_array(data, shift_bytes):
-    """A 0-stride array starting ``shift_bytes`` after ``data``'s first element."""
-    from numpy.lib.stride_tricks import as_strided as np_as_strided
-    flat = np_as_strided(data, shape=(abs(shift_bytes) // data.itemsize + 1,),
-                         strides=(data.itemsize if shift_bytes > 0 else -data.itemsize,))
-    return flat[-1:].reshape(())
 
 
 # ---------------------------------------------------------------------------------------
@@ -566,8 +725,8 @@ def detach(input):
 
 
 def detach_(input):
-    """Detach in place: drop the history and stop requiring grad."""
-    if input._is_view and input._base is not None and input._base._requires_grad:
+    """Detach in place: drop the history and stop requiring grad (not allowed on views)."""
+    if input._base is not None:
         raise RuntimeError(
             'Can\'t detach views in-place. Use detach() instead. If you are using '
             'DistributedDataParallel (DDP) for training, and gradient_as_bucket_view is set as '

@@ -1,0 +1,1 @@
+"""The pieces of ``ember.nn.functional``, one file per family (see ``nn/functional.py``)."""

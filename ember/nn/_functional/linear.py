@@ -1,0 +1,26 @@
+"""nn.functional: linear and bilinear maps."""
+from ..._ops.linalg import addmm, matmul
+
+__all__ = ['linear', 'bilinear']
+
+
+def linear(input, weight, bias=None):
+    """``input @ weight.T + bias`` over the last dim of ``input`` (any leading dims)."""
+    if input.dim() == 2 and bias is not None:
+        return addmm(bias, input, weight.t())
+    if bias is None:
+        return matmul(input, weight.t())
+    if input.dim() == 1:
+        return matmul(input, weight.t()) + bias
+    shape = input.shape
+    out = addmm(bias, input.reshape(-1, shape[-1]), weight.t())
+    return out.view(tuple(shape[:-1]) + (weight.shape[0],))
+
+
+def bilinear(input1, input2, weight, bias=None):
+    """``x1^T A x2 + b`` for each output feature."""
+    from ..._ops.linalg import einsum
+    out = einsum('...i,oij,...j->...o', input1, weight, input2)
+    if bias is not None:
+        out = out + bias
+    return out
