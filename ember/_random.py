@@ -173,11 +173,11 @@ def _fma32(a, b, c):
         out = s.astype(np.float32)
         # halfway between floats: the 29 bits below float precision read 1000...0
         low = s.view(_U64) & _U64((1 << 29) - 1)
-        suspect = (low == _U64(1 << 28)) | (np.abs(s) < 2.0 ** -125)
-        if suspect.any():
-            idx = np.nonzero(suspect)
-            s_i, e_i = _two_sum(p[idx], np.broadcast_to(c, s.shape)[idx].astype(np.float64))
-            out[idx] = _round_dd_to_f32(s_i, e_i)
+        idx = np.flatnonzero((low == _U64(1 << 28)) | (np.abs(s) < 2.0 ** -125))
+        if idx.size:
+            addend = np.broadcast_to(c, s.shape).reshape(-1)[idx].astype(np.float64)
+            s_i, e_i = _two_sum(p.reshape(-1)[idx], addend)
+            out.reshape(-1)[idx] = _round_dd_to_f32(s_i, e_i)
     return out
 
 

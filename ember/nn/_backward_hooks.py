@@ -4,7 +4,7 @@ from .._tensor import Tensor
 from ..autograd.function import Function
 
 
-class _Identity(Function):
+class BackwardHookFunction(Function):
     """Passes tensors through; its backward reports their gradients to a callback."""
 
     @staticmethod
@@ -35,7 +35,7 @@ class BackwardHook:
         self.input_positions = positions
         if not positions or not self.hooks:
             return args
-        wrapped = _Identity.apply(self._on_input_grads, *[args[i] for i in positions])
+        wrapped = BackwardHookFunction.apply(self._on_input_grads, *[args[i] for i in positions])
         args = list(args)
         for i, t in zip(positions, wrapped):
             args[i] = t
@@ -59,7 +59,7 @@ class BackwardHook:
                      o.requires_grad]
         if not positions:
             return result
-        wrapped = _Identity.apply(self._on_output_grads, *[outputs[i] for i in positions])
+        wrapped = BackwardHookFunction.apply(self._on_output_grads, *[outputs[i] for i in positions])
         outputs = list(outputs)
         for i, t in zip(positions, wrapped):
             outputs[i] = t

@@ -6,7 +6,6 @@ Follows PyTorch's structure method for method (attribute routing in ``__setattr_
 """
 import functools
 import itertools
-import weakref
 from collections import OrderedDict, namedtuple
 
 from ..._tensor import Tensor
@@ -44,14 +43,11 @@ class _Handle:
 
     def __init__(self, *dicts):
         self.id = next(self._next_id)
-        self._dicts = [weakref.ref(d) if not isinstance(d, OrderedDict) else d
-                       for d in dicts]
+        self._dicts = dicts
 
     def remove(self):
         for d in self._dicts:
-            target = d() if isinstance(d, weakref.ref) else d
-            if target is not None:
-                target.pop(self.id, None)
+            d.pop(self.id, None)
 
     def __enter__(self):
         return self
