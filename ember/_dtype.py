@@ -31,10 +31,11 @@ class dtype:
     ``itemsize`` (bytes per element).
     """
     __slots__ = ('name', 'itemsize', 'is_floating_point', 'is_complex', 'is_signed',
-                 'category', '_numpy', '_tensor_type', '__weakref__')
+                 'category', 'abbr', '_numpy', '_tensor_type', '__weakref__')
 
-    def __init__(self, name, numpy_type, itemsize, category, is_signed, tensor_type):
+    def __init__(self, name, numpy_type, itemsize, category, is_signed, tensor_type, abbr):
         self.name = name
+        self.abbr = abbr
         self._numpy = numpy_type
         self.itemsize = itemsize
         self.category = category
@@ -53,10 +54,18 @@ class dtype:
         return self._numpy
 
     def to_real(self):
-        return {complex64: float32, complex128: float64}.get(self, self)
+        """The real counterpart of a complex dtype (other dtypes are returned as they are)."""
+        return _TO_REAL.get(self, self)
 
     def to_complex(self):
-        return {float64: complex128, complex128: complex128}.get(self, complex64)
+        """The complex dtype whose parts are this floating point dtype."""
+        if self is float16:
+            raise RuntimeError('ember has no complex32 (PyTorch\'s complex of float16)')
+        try:
+            return _TO_COMPLEX[self]
+        except KeyError:
+            raise RuntimeError(f'Unknown Complex ScalarType for {self._tensor_type[:-6]}') \
+                from None
 
     def __repr__(self):
         return 'ember.' + self.name
@@ -66,19 +75,20 @@ class dtype:
 
 
 _DEFS = [
-    # name, numpy type, itemsize, category, signed, legacy tensor type name
-    ('bool', np.dtype(np.bool_), 1, _BOOL, False, 'BoolTensor'),
-    ('uint8', np.dtype(np.uint8), 1, _INT, False, 'ByteTensor'),
-    ('int8', np.dtype(np.int8), 1, _INT, True, 'CharTensor'),
-    ('int16', np.dtype(np.int16), 2, _INT, True, 'ShortTensor'),
-    ('int32', np.dtype(np.int32), 4, _INT, True, 'IntTensor'),
-    ('int64', np.dtype(np.int64), 8, _INT, True, 'LongTensor'),
-    ('float16', np.dtype(np.float16), 2, _FLOAT, True, 'HalfTensor'),
-    ('bfloat16', _bfloat16_numpy_type(), 2, _FLOAT, True, 'BFloat16Tensor'),
-    ('float32', np.dtype(np.float32), 4, _FLOAT, True, 'FloatTensor'),
-    ('float64', np.dtype(np.float64), 8, _FLOAT, True, 'DoubleTensor'),
-    ('complex64', np.dtype(np.complex64), 8, _COMPLEX, True, 'ComplexFloatTensor'),
-    ('complex128', np.dtype(np.complex128), 16, _COMPLEX, True, 'ComplexDoubleTensor'),
+    # name, numpy type, itemsize, category, signed, legacy tensor type name, abbreviation
+    ('bool', np.dtype(np.bool_), 1, _BOOL, False, 'BoolTensor', 'b8'),
+    ('uint8', np.dtype(np.uint8), 1, _INT, False, 'ByteTensor', 'u8'),
+    ('int8', np.dtype(np.int8), 1, _INT, True, 'CharTensor', 'i8'),
+    ('int16', np.dtype(np.int16), 2, _INT, True, 'ShortTensor', 'i16'),
+    ('int32', np.dtype(np.int32), 4, _INT, True, 'IntTensor', 'i32'),
+    ('int64', np.dtype(np.int64), 8, _INT, True, 'LongTensor', 'i64'),
+    ('float16', np.dtype(np.float16), 2, _FLOAT, True, 'HalfTensor', 'f16'),
+    ('bfloat16', _bfloat16_numpy_type(), 2, _FLOAT, True, 'BFloat16Tensor', 'bf16'),
+    ('float32', np.dtype(np.float32), 4, _FLOAT, True, 'FloatTensor', 'f32'),
+    ('float64', np.dtype(np.float64), 8, _FLOAT, True, 'DoubleTensor', 'f64'),
+    ('complex64', np.dtype(np.complex64), 8, _COMPLEX, True, 'ComplexFloatTensor', 'c64'),
+    ('complex128', np.dtype(np.complex128), 16, _COMPLEX, True, 'ComplexDoubleTensor',
+     'c128'),
 ]
 _BY_NAME = {d[0]: dtype(*d) for d in _DEFS}
 bool = _BY_NAME['bool']  # noqa: A001 - PyTorch's name
@@ -94,6 +104,9 @@ float64 = _BY_NAME['float64']
 complex64 = _BY_NAME['complex64']
 complex128 = _BY_NAME['complex128']
 ALL_DTYPES = tuple(_BY_NAME.values())
+_TO_REAL = {complex64: float32, complex128: float64}
+_TO_COMPLEX = {bfloat16: complex64, float32: complex64, float64: complex128,
+               complex64: complex64, complex128: complex128}
 
 # PyTorch's aliases, exported from the package namespace.
 ALIASES = {
@@ -227,7 +240,8 @@ def _combine(higher, lower):
     if higher.category == _COMPLEX:
         return higher
     if lower.category == _COMPLEX:
-        return higher.to_complex() if higher.category == _FLOAT else lower
+        # PyTorch gives complex32 for float16; ember's nearest is complex64.
+        return _TO_COMPLEX.get(higher, complex64) if higher.category == _FLOAT else lower
     if higher.category == _FLOAT:
         return higher
     if higher is bool or lower.category == _FLOAT:
@@ -295,42 +309,69 @@ def _fmt(x):
     return f'{x:.6g}'
 
 
+# Floating point formats: (stored mantissa bits, exponent bits). Limits follow from them,
+# so bfloat16 needs no NumPy support.
+_FLOAT_FORMATS = {'float16': (10, 5), 'bfloat16': (7, 8), 'float32': (23, 8),
+                  'float64': (52, 11)}
+
+
 class finfo:
-    """Machine limits of a floating point dtype (defaults to the default dtype)."""
+    """Machine limits of a floating point dtype (default: the default dtype); a complex
+    dtype gives its parts' limits. Fields: bits, eps, max, min, tiny (= smallest_normal),
+    resolution and dtype (a name such as ``'float32'``)."""
 
     def __init__(self, type=None):  # noqa: A002 - PyTorch's keyword
         d = type if type is not None else get_default_dtype()
-        if not (d.is_floating_point or d.is_complex):
+        if not isinstance(d, dtype) or not (d.is_floating_point or d.is_complex):
             raise TypeError('torch.finfo() requires a floating point input type. '
                             'Use torch.iinfo to handle \'torch.finfo\'')
-        self.dtype = d.to_real() if d.is_complex else d
-        info = np.finfo(self.dtype.numpy_dtype)
-        self.bits = self.dtype.itemsize * 8
-        self.eps = float(info.eps)
-        self.max = float(info.max)
-        self.min = float(info.min)
-        self.tiny = self.smallest_normal = float(info.smallest_normal)
-        self.resolution = float(info.resolution)
+        d = d.to_real()
+        mant, exp = _FLOAT_FORMATS[d.name]
+        bias = 2 ** (exp - 1) - 1
+        self.dtype = d.name
+        self.bits = d.itemsize * 8
+        self.eps = 2.0 ** -mant
+        self.max = (2.0 - 2.0 ** -mant) * 2.0 ** bias
+        self.min = -self.max
+        self.tiny = self.smallest_normal = 2.0 ** (1 - bias)
+        # decimal digits of precision, as 10 ** -digits
+        self.resolution = 10.0 ** -int(mant * 0.30102999566398120)
+
+    def __eq__(self, other):
+        return isinstance(other, finfo) and self.dtype == other.dtype
+
+    def __hash__(self):
+        return hash(('finfo', self.dtype))
 
     def __repr__(self):
         return (f'finfo(resolution={_fmt(self.resolution)}, min={_fmt(self.min)}, '
                 f'max={_fmt(self.max)}, eps={_fmt(self.eps)}, '
                 f'smallest_normal={_fmt(self.smallest_normal)}, tiny={_fmt(self.tiny)}, '
-                f'dtype={self.dtype.name})')
+                f'dtype={self.dtype})')
 
 
 class iinfo:
-    """Machine limits of an integer dtype."""
+    """Machine limits of an integer dtype: bits, min, max and dtype (a name such as
+    ``'int32'``)."""
 
     def __init__(self, type):  # noqa: A002
-        if type.is_floating_point or type.is_complex or type is bool:
+        if type is bool:
+            raise TypeError('torch.bool is not supported by torch.iinfo')
+        if not isinstance(type, dtype) or type.is_floating_point or type.is_complex:
             raise TypeError("torch.iinfo() requires an integer input type. "
                             "Use torch.finfo to handle 'torch.iinfo'")
-        self.dtype = type
-        info = np.iinfo(type.numpy_dtype)
+        self.dtype = type.name
         self.bits = type.itemsize * 8
-        self.max = int(info.max)
-        self.min = int(info.min)
+        if type.is_signed:
+            self.min, self.max = -2 ** (self.bits - 1), 2 ** (self.bits - 1) - 1
+        else:
+            self.min, self.max = 0, 2 ** self.bits - 1
+
+    def __eq__(self, other):
+        return isinstance(other, iinfo) and self.dtype == other.dtype
+
+    def __hash__(self):
+        return hash(('iinfo', self.dtype))
 
     def __repr__(self):
-        return f'iinfo(min={_fmt(self.min)}, max={_fmt(self.max)}, dtype={self.dtype.name})'
+        return f'iinfo(min={_fmt(self.min)}, max={_fmt(self.max)}, dtype={self.dtype})'

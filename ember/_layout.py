@@ -20,10 +20,10 @@ def contiguous_strides(shape):
 
 def is_contiguous(shape, strides):
     """PyTorch's row-major contiguity: strides of size-1 dims don't matter, empty is contiguous."""
+    if 0 in shape:
+        return True
     expected = 1
     for size, stride in zip(reversed(shape), reversed(strides)):
-        if size == 0:
-            return True
         if size != 1:
             if stride != expected:
                 return False
@@ -35,10 +35,10 @@ def is_channels_last(shape, strides):
     """Whether a 4-d layout is dense in NHWC order (PyTorch's channels_last)."""
     if len(shape) != 4:
         return False
+    if 0 in shape:
+        return True
     expected = 1
     for d in (1, 3, 2, 0):
-        if shape[d] == 0:
-            return True
         if shape[d] != 1:
             if strides[d] != expected:
                 return False

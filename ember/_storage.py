@@ -47,7 +47,8 @@ class UntypedStorage:
         return self._span[1]
 
     def data_ptr(self):
-        return self._ptr
+        """Address of the first byte (0 for an empty storage, as in PyTorch)."""
+        return self._ptr if self._nbytes else 0
 
     def nbytes(self):
         return self._nbytes

@@ -22,6 +22,17 @@ class Size(tuple):
     """A tensor's shape: a tuple of ints printed as ``ember.Size([2, 3])``."""
     __slots__ = ()
 
+    def __new__(cls, sizes=()):
+        sizes = tuple(sizes)
+        for i, s in enumerate(sizes):
+            if type(s) is not int:
+                if isinstance(s, bool) or not hasattr(s, '__index__') or (
+                        hasattr(s, 'is_floating_point') and s.is_floating_point()):
+                    raise TypeError(f"ember.Size() takes an iterable of 'int' (item {i} is "
+                                    f"'{type(s).__name__}')")
+                sizes = sizes[:i] + (s.__index__(),) + sizes[i + 1:]
+        return tuple.__new__(cls, sizes)
+
     def __repr__(self):
         return f'ember.Size({list(self)})'
 
@@ -43,11 +54,17 @@ class Size(tuple):
     def __radd__(self, other):
         return Size(tuple(other) + tuple(self))
 
+    def __mul__(self, times):
+        return Size(tuple.__mul__(self, times))
+
+    __rmul__ = __mul__
+
     def __reduce__(self):
         return (Size, (tuple(self),))
 
 
 _new = object.__new__
+_size = tuple.__new__   # Size from a tuple of ints known to be valid (the hot path)
 
 
 class Tensor:
@@ -73,7 +90,7 @@ class Tensor:
 
     def __new__(cls, *args, device=None):
         from ._ops.creation import legacy_new
-        result = legacy_new(dt.get_default_dtype(), args, device)
+        result = legacy_new(dt.get_default_dtype(), args, device, exact_dtype=False)
         if cls is not Tensor:
             result = result.as_subclass(cls)
         return result
@@ -92,13 +109,13 @@ class Tensor:
 
     @property
     def shape(self):
-        return Size(self._data.shape)
+        return _size(Size, self._data.shape)
 
     def size(self, dim=None):
         """The shape as an ``ember.Size``, or the size of one dimension."""
         shape = self._data.shape
         if dim is None:
-            return Size(shape)
+            return _size(Size, shape)
         if not shape:
             raise IndexError(f'Dimension specified as {dim} but tensor has no dimensions')
         return shape[_layout.normalize_dim(dim, len(shape))]
@@ -162,7 +179,10 @@ class Tensor:
         return self._base is not None
 
     def data_ptr(self):
+        """Address of the first element (0 for an empty tensor, as in PyTorch)."""
         data = self._data
+        if data.size == 0:
+            return 0
         if hasattr(data, '__array_interface__'):
             return data.__array_interface__['data'][0]
         return int(data.data.ptr)
@@ -343,10 +363,13 @@ class Tensor:
         return self.item()
 
     def __int__(self):
-        return int(self._scalar_or_raise().real if self._dtype.is_complex
-                   else self._scalar_or_raise())
+        if self._dtype.is_complex:
+            raise RuntimeError('value cannot be converted to type int64_t without overflow')
+        return int(self._scalar_or_raise())
 
     def __float__(self):
+        if self._dtype.is_complex:
+            raise RuntimeError('value cannot be converted to type double without overflow')
         return float(self._scalar_or_raise())
 
     def __complex__(self):
@@ -397,8 +420,8 @@ class Tensor:
         return self.detach().cpu().resolve_conj()._data
 
     def __array__(self, dtype=None, copy=None):
-        array = self.numpy(force=True) if self._requires_grad or self._device is not CPU \
-            else self._data
+        """NumPy interop (``np.asarray(t)``): the shared array, with ``numpy()``'s errors."""
+        array = self.numpy()
         if dtype is not None and array.dtype != dtype:
             return array.astype(dtype)
         if copy:
@@ -421,7 +444,7 @@ class Tensor:
                                'torch.nn.utils.weight_norm usage, see '
                                'https://github.com/pytorch/pytorch/pull/103001')
         import copy
-        result = make_tensor(self._data.copy(), self._dtype, self._device)
+        result = make_tensor(self._data.copy(order='K'), self._dtype, self._device)
         if type(self) is not Tensor:
             result = result.as_subclass(type(self))
         result._requires_grad = self._requires_grad

@@ -16,7 +16,7 @@ except ImportError:  # pragma: no cover
     torch = None
 
 requires_torch = pytest.mark.skipif(torch is None, reason='PyTorch is not installed')
-SETTINGS = settings(max_examples=300, deadline=None,
+SETTINGS = settings(max_examples=120, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -160,18 +160,16 @@ def test_infer_size_matches_torch(shape, data):
 @SETTINGS
 @given(st.integers(-6, 6), st.integers(0, 4))
 def test_normalize_dim_matches_torch(dim, ndim):
-    t = torch.empty((1,) * ndim)
+    # sum(dim) wraps dims like every reduction (0-d tensors accept -1 and 0).
     try:
-        expected = t.size(dim) and (dim % max(ndim, 1))
+        torch.empty((1,) * ndim).sum(dim)
+        expected = dim % max(ndim, 1)
     except IndexError:
         expected = None
     try:
         ours = _layout.normalize_dim(dim, ndim)
     except IndexError:
         ours = None
-    if ndim == 0 and expected is not None:
-        # size() of a 0-d tensor raises in PyTorch, but dims -1 and 0 wrap for ops.
-        return
     assert ours == expected
 
 

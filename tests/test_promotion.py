@@ -14,7 +14,7 @@ from oracle import check, requires_torch
 
 import ember
 
-pytestmark = requires_torch
+pytestmark = [requires_torch, pytest.mark.filterwarnings('ignore')]
 
 DTYPES = ['bool', 'uint8', 'int8', 'int16', 'int32', 'int64', 'float16', 'bfloat16',
           'float32', 'float64', 'complex64', 'complex128']
@@ -42,33 +42,34 @@ OPS = {
 KINDS = ['tensor', 'zero_dim']
 
 
-def _pair_cases():
-    for (da, db) in itertools.product(DTYPES, DTYPES):
-        for ka, kb in itertools.product(KINDS, KINDS):
-            yield da, ka, db, kb
+def _complex32(da, db):
+    """float16 with complex gives PyTorch's complex32, a dtype ember does not have."""
+    return {da, db} & {'float16'} and ({da, db} & {'complex64', 'complex128', 'complex'})
 
 
-@pytest.mark.parametrize('op', sorted(OPS))
-@pytest.mark.parametrize('da,ka,db,kb', list(_pair_cases()))
-def test_tensor_tensor(op, da, ka, db, kb):
-    fn = OPS[op]
-    check(lambda torch: fn(_make(torch, da, ka), _make(torch, db, kb)), rtol=1e-2, atol=1e-2,
-          check_repr=False)
+@pytest.mark.parametrize('da,db', list(itertools.product(DTYPES, DTYPES)))
+def test_tensor_tensor(da, db):
+    """Every op x operand kinds (tensor / 0-d tensor) for one dtype pair."""
+    for ka, kb in itertools.product(KINDS, KINDS):
+        if _complex32(da, db) and (ka if da == 'float16' else kb) == 'tensor':
+            continue
+        for op, fn in OPS.items():
+            check(lambda torch: fn(_make(torch, da, ka), _make(torch, db, kb)), rtol=1e-2,
+                  atol=1e-2, check_repr=False)
 
 
-@pytest.mark.parametrize('op', sorted(OPS))
 @pytest.mark.parametrize('da', DTYPES)
-@pytest.mark.parametrize('ka', KINDS)
 @pytest.mark.parametrize('scalar', SCALARS, ids=repr)
-@pytest.mark.parametrize('reflected', [False, True])
-def test_tensor_scalar(op, da, ka, scalar, reflected):
-    fn = OPS[op]
-    if reflected:
-        check(lambda torch: fn(scalar, _make(torch, da, ka)), rtol=1e-2, atol=1e-2,
-              check_repr=False)
-    else:
-        check(lambda torch: fn(_make(torch, da, ka), scalar), rtol=1e-2, atol=1e-2,
-              check_repr=False)
+def test_tensor_scalar(da, scalar):
+    """Every op x operand kinds x operand order for one dtype and one Python number."""
+    if da == 'float16' and isinstance(scalar, complex):
+        pytest.skip('complex32 is not an ember dtype')
+    for ka in KINDS:
+        for op, fn in OPS.items():
+            check(lambda torch: fn(scalar, _make(torch, da, ka)), rtol=1e-2, atol=1e-2,
+                  check_repr=False)
+            check(lambda torch: fn(_make(torch, da, ka), scalar), rtol=1e-2, atol=1e-2,
+                  check_repr=False)
 
 
 @pytest.mark.parametrize('fn_name', ['sub', 'floor_divide', 'remainder', 'maximum', 'pow',
@@ -96,6 +97,9 @@ def test_other_ops(fn_name, da, ka, db, kb):
     lambda torch: torch.tensor([1, 2]).mean(dtype=torch.float32),
 ])
 def test_default_dtype(default, expr):
+    if default == 'float16' and expr(ember).dtype.is_complex:
+        pytest.skip('complex32 is not an ember dtype')
+
     def run(torch):
         old = torch.get_default_dtype()
         torch.set_default_dtype(getattr(torch, default))

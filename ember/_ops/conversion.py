@@ -66,6 +66,9 @@ def _parse_to_args(args, kwargs):
     kwargs.pop('memory_format', None)
     if kwargs:
         raise TypeError(f'to() got an unexpected keyword argument \'{next(iter(kwargs))}\'')
+    if dtype is not None and not isinstance(dtype, dt.dtype):
+        raise TypeError(f'to() received an invalid combination of arguments - got '
+                        f'(dtype={type(dtype).__name__}), but expected a dtype')
     for arg in args:
         if isinstance(arg, dt.dtype):
             dtype = arg
@@ -96,11 +99,13 @@ def type_(self, dtype=None, non_blocking=False, **kwargs):
         prefix = 'ember.' if self._device.type == 'cpu' else f'ember.{self._device.type}.'
         return prefix + self._dtype._tensor_type
     if isinstance(dtype, str):
-        name = dtype.split('.')[-1]
-        if name not in _LEGACY_NAMES:
+        # 'torch.DoubleTensor' or 'ember.DoubleTensor'; '<prefix>.cuda.FloatTensor' for cuda
+        parts = dtype.split('.')
+        if len(parts) not in (2, 3) or parts[0] not in ('torch', 'ember') or \
+                parts[-1] not in _LEGACY_NAMES or (len(parts) == 3 and parts[1] != 'cuda'):
             raise ValueError(f'invalid type: \'{dtype}\'')
-        device = CPU if dtype.count('.') < 2 else to_device('cuda')
-        return _convert(self, _LEGACY_NAMES[name], device, False)
+        device = CPU if len(parts) == 2 else to_device('cuda')
+        return _convert(self, _LEGACY_NAMES[parts[-1]], device, False)
     if isinstance(dtype, type) and hasattr(dtype, 'dtype'):
         dtype = dtype.dtype
     return _convert(self, dtype, None, False)

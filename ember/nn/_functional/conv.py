@@ -1,3 +1,521 @@
-"""nn.functional: conv."""
+"""nn.functional: convolutions (``conv1d/2d/3d``, ``conv_transpose1d/2d/3d``).
 
-__all__ = []
+All of them run through one fused op, ``Convolution`` (PyTorch's ``ConvolutionBackward0``),
+computed the im2col way: a strided window view of the zero-padded input (no copy), one
+copy of it into columns, and one batched GEMM over all groups. Three array kernels do the
+work and each one's gradient is made of the other two, so gradients of gradients come free:
+
+* ``conv_forward(x, w)``       y = x (*) w                     (im2col + GEMM)
+* ``conv_input_grad(g, w)``    x-shaped result, = transposed conv (GEMM + col2im)
+* ``conv_weight_grad(x, g)``   w-shaped result                  (im2col + batched GEMM)
+
+col2im adds the column gradient back window position by window position: ``prod(kernel)``
+vectorised adds, never a loop over pixels or batch items.
+"""
+import math
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from ... import _dtype as dt
+from ..._tensor import Tensor
+from ...autograd.function import Op
+
+__all__ = ['conv1d', 'conv2d', 'conv3d', 'conv_transpose1d', 'conv_transpose2d',
+           'conv_transpose3d']
+
+def _xp_of(array):
+    """The array module of ``array`` (NumPy, or CuPy for cuda tensors)."""
+    if type(array) is np.ndarray:
+        return np
+    import importlib
+    return importlib.import_module(type(array).__module__.split('.')[0])
+
+
+def _compute_dtype(array):
+    """NumPy has no fast half-precision GEMM: compute float16/bfloat16 in float32."""
+    if array.dtype.itemsize == 2 and array.dtype.kind in 'fV' or \
+            array.dtype.name == 'bfloat16':
+        return np.dtype(np.float32)
+    return array.dtype
+
+
+# ---------------------------------------------------------------------------------------
+# array kernels (shared with pooling and vision)
+# ---------------------------------------------------------------------------------------
+def pad_array(x, pads, value=0):
+    """``x`` with its trailing ``len(pads)`` dims padded by ``(low, high)`` pairs of ``value``.
+
+    Negative pads crop. Returns ``x`` itself when nothing changes.
+    """
+    if not any(lo or hi for lo, hi in pads):
+        return x
+    nd = len(pads)
+    lead = x.shape[:x.ndim - nd]
+    src = [slice(None)] * len(lead)
+    dst = [slice(None)] * len(lead)
+    shape = list(lead)
+    for size, (lo, hi) in zip(x.shape[x.ndim - nd:], pads):
+        shape.append(size + lo + hi)
+        src.append(slice(max(-lo, 0), size - max(-hi, 0)))
+        dst.append(slice(max(lo, 0), max(lo, 0) + max(size - max(-lo, 0) - max(-hi, 0), 0)))
+    xp = _xp_of(x)
+    if value == 0:
+        out = xp.zeros(shape, x.dtype)
+    else:
+        out = xp.full(shape, value, x.dtype)
+    out[tuple(dst)] = x[tuple(src)]
+    return out
+
+
+def window_view(x, kernel, stride, dilation, out_size):
+    """Read-only view (N, C, *kernel, *out_size) of the windows of an (N, C, *spatial) array."""
+    st = x.strides
+    lead = st[:2]
+    spatial = st[2:]
+    strides = lead + tuple(s * d for s, d in zip(spatial, dilation)) + \
+        tuple(s * t for s, t in zip(spatial, stride))
+    if type(x) is np.ndarray:
+        return as_strided(x, x.shape[:2] + tuple(kernel) + tuple(out_size), strides,
+                          writeable=False)
+    xp = _xp_of(x)
+    return xp.lib.stride_tricks.as_strided(x, x.shape[:2] + tuple(kernel) + tuple(out_size),
+                                           strides)
+
+
+def kernel_slices(index, dilation, stride, out_size):
+    """The strided slice of the padded input that window position ``index`` reads."""
+    return tuple(slice(i * d, i * d + s * (o - 1) + 1, s)
+                 for i, d, s, o in zip(index, dilation, stride, out_size))
+
+
+def _prod(values):
+    n = 1
+    for v in values:
+        n *= v
+    return n
+
+
+# Columns are built and consumed a block of samples at a time, in a reused buffer of about
+# this many bytes: it stays in cache between the copy and the GEMM, and no large temporary is
+# ever allocated (fresh large arrays cost page faults on every call).
+_BLOCK_BYTES = 2 << 20
+
+
+def _blocks(n, per_sample_bytes):
+    """Batch ranges (start, stop) of cache-sized blocks covering ``n`` samples."""
+    size = max(1, min(n, _BLOCK_BYTES // max(per_sample_bytes, 1)))
+    return [(s, min(s + size, n)) for s in range(0, n, size)], size
+
+
+def _is_pointwise(kernel, stride, xpad):
+    """A 1x1 kernel with unit stride reads the input itself: no columns needed."""
+    return all(k == 1 for k in kernel) and all(s == 1 for s in stride) and \
+        xpad.flags.c_contiguous
+
+
+def conv_forward(x, w, stride, pads, dilation, groups):
+    """y = x (*) w for x (N, C, *in) and w (O, C/G, *k); y is (N, O, *out)."""
+    compute = _compute_dtype(x)
+    if compute != x.dtype:
+        x, w = x.astype(compute), w.astype(compute)
+    xp = _xp_of(x)
+    xpad = pad_array(x, pads)
+    kernel = tuple(w.shape[2:])
+    out_size = tuple((size - d * (k - 1) - 1) // s + 1
+                     for size, k, s, d in zip(xpad.shape[2:], kernel, stride, dilation))
+    n, c = x.shape[:2]
+    o = w.shape[0]
+    k = (c // groups) * _prod(kernel)
+    p = _prod(out_size)
+    wm = w.reshape(groups, o // groups, k)
+    if _is_pointwise(kernel, stride, xpad):
+        return xp.matmul(wm, xpad.reshape(n, groups, k, p)).reshape((n, o) + out_size)
+    y = xp.empty((n, groups, o // groups, p), compute)
+    view = window_view(xpad, kernel, stride, dilation, out_size)
+    blocks, size = _blocks(n, groups * k * p * compute.itemsize)
+    buf = xp.empty((size, c) + kernel + out_size, compute)
+    for start, stop in blocks:
+        cols = buf[:stop - start]
+        cols[...] = view[start:stop]
+        xp.matmul(wm, cols.reshape(stop - start, groups, k, p), out=y[start:stop])
+    return y.reshape((n, o) + out_size)
+
+
+def conv_input_grad(g, w, in_size, stride, pads, dilation, groups):
+    """The x-shaped gradient of ``conv_forward`` given its output gradient ``g``; also the
+    forward of the transposed convolution. ``in_size``: the un-padded spatial size."""
+    compute = _compute_dtype(g)
+    if compute != g.dtype:
+        g, w = g.astype(compute), w.astype(compute)
+    xp = _xp_of(g)
+    n = g.shape[0]
+    o = w.shape[0]
+    c = w.shape[1] * groups
+    kernel = tuple(w.shape[2:])
+    out_size = tuple(g.shape[2:])
+    k = w.shape[1] * _prod(kernel)
+    p = _prod(out_size)
+    wt = xp.ascontiguousarray(w.reshape(groups, o // groups, k).transpose(0, 2, 1))
+    gm = g.reshape(n, groups, o // groups, p)
+    padded = tuple(size + lo + hi for size, (lo, hi) in zip(in_size, pads))
+    gx = xp.zeros((n, c) + padded, compute)
+    lead = (slice(None), slice(None))
+    blocks, size = _blocks(n, groups * k * p * compute.itemsize)
+    buf = xp.empty((size, groups, k, p), compute)
+    for start, stop in blocks:
+        cols = buf[:stop - start]
+        xp.matmul(wt, gm[start:stop], out=cols)
+        cols = cols.reshape((stop - start, c) + kernel + out_size)
+        target = gx[start:stop]
+        for index in np.ndindex(*kernel):
+            target[lead + kernel_slices(index, dilation, stride, out_size)] += \
+                cols[lead + index]
+    if any(lo or hi for lo, hi in pads):
+        gx = gx[lead + tuple(slice(lo, size - hi) for (lo, hi), size in zip(pads, padded))]
+    return gx
+
+
+def conv_weight_grad(x, g, kernel, stride, pads, dilation, groups):
+    """The w-shaped gradient of ``conv_forward`` given its output gradient ``g``."""
+    compute = _compute_dtype(x)
+    if compute != x.dtype:
+        x, g = x.astype(compute), g.astype(compute)
+    xp = _xp_of(x)
+    n, c = x.shape[:2]
+    o = g.shape[1]
+    kernel = tuple(kernel)
+    out_size = tuple(g.shape[2:])
+    k = (c // groups) * _prod(kernel)
+    p = _prod(out_size)
+    xpad = pad_array(x, pads)
+    gm = g.reshape(n, groups, o // groups, p)
+    if _is_pointwise(kernel, stride, xpad):
+        cols = xpad.reshape(n, groups, k, p)
+        gw = xp.matmul(gm, cols.transpose(0, 1, 3, 2)).sum(0)
+        return gw.reshape((o, c // groups) + kernel)
+    view = window_view(xpad, kernel, stride, dilation, out_size)
+    blocks, size = _blocks(n, groups * k * p * compute.itemsize)
+    buf = xp.empty((size, c) + kernel + out_size, compute)
+    part = xp.empty((size, groups, o // groups, k), compute)
+    gw = xp.zeros((groups, o // groups, k), compute)
+    for start, stop in blocks:
+        m = stop - start
+        cols = buf[:m]
+        cols[...] = view[start:stop]
+        xp.matmul(gm[start:stop], cols.reshape(m, groups, k, p).transpose(0, 1, 3, 2),
+                  out=part[:m])
+        gw += part[:m].sum(0)
+    return gw.reshape((o, c // groups) + kernel)
+
+
+# ---------------------------------------------------------------------------------------
+# the fused op
+# ---------------------------------------------------------------------------------------
+class ConvParams:
+    """Geometry of one convolution: ``pads`` are (low, high) per spatial dim; ``transposed``
+    ops produce an output of spatial size ``size`` (the direct convolution's input)."""
+    __slots__ = ('kernel', 'stride', 'pads', 'dilation', 'groups', 'transposed', 'size',
+                 'channels_last')
+
+    def __init__(self, kernel, stride, pads, dilation, groups, transposed=False, size=None,
+                 channels_last=False):
+        self.kernel = kernel
+        self.stride = stride
+        self.pads = pads
+        self.dilation = dilation
+        self.groups = groups
+        self.transposed = transposed
+        self.size = size
+        self.channels_last = channels_last
+
+    def direct(self):
+        return ConvParams(self.kernel, self.stride, self.pads, self.dilation, self.groups)
+
+    def flipped(self, size):
+        """The transposed op of this geometry producing spatial size ``size``."""
+        return ConvParams(self.kernel, self.stride, self.pads, self.dilation, self.groups,
+                          True, size)
+
+
+def _to_channels_last(y):
+    xp = _xp_of(y)
+    out = xp.empty((y.shape[0],) + y.shape[2:] + (y.shape[1],), y.dtype)
+    out = out.transpose((0, out.ndim - 1) + tuple(range(1, out.ndim - 1)))
+    out[...] = y
+    return out
+
+
+class Convolution(Op):
+    """A convolution or transposed convolution with optional bias, as one graph node."""
+    node_name = 'ConvolutionBackward0'
+    save_args = (0, 1)
+
+    @staticmethod
+    def forward(ctx, x, w, b, p):
+        if p.transposed:
+            y = conv_input_grad(x, w, p.size, p.stride, p.pads, p.dilation, p.groups)
+        else:
+            y = conv_forward(x, w, p.stride, p.pads, p.dilation, p.groups)
+        if b is not None:
+            y += b.reshape((-1,) + (1,) * (y.ndim - 2))
+        if y.dtype != x.dtype:
+            y = y.astype(x.dtype)
+        if p.channels_last:
+            y = _to_channels_last(y)
+        return y
+
+    def backward(self, grad):
+        x, w = self.saved
+        p = self.args[3]
+        need = self.next_functions
+        gx = gw = gb = None
+        if not p.transposed:
+            if need[0][0] is not None:
+                gx = Convolution.apply(grad, w, None, p.flipped(x._data.shape[2:]))
+            if need[1][0] is not None:
+                gw = ConvolutionWeightGrad.apply(x, grad, p)
+        else:
+            direct = p.direct()
+            if need[0][0] is not None:
+                gx = Convolution.apply(grad, w, None, direct)
+            if need[1][0] is not None:
+                gw = ConvolutionWeightGrad.apply(grad, x, direct)
+        if len(need) > 2 and need[2][0] is not None:
+            gb = grad.sum((0,) + tuple(range(2, grad.dim())))
+        return (gx, gw, gb) if len(need) > 2 else (gx, gw)
+
+
+class ConvolutionWeightGrad(Op):
+    """The weight gradient of a convolution, itself differentiable (double backward)."""
+    node_name = 'ConvolutionBackwardBackward0'
+    save_args = (0, 1)
+
+    @staticmethod
+    def forward(ctx, x, g, p):
+        gw = conv_weight_grad(x, g, p.kernel, p.stride, p.pads, p.dilation, p.groups)
+        return gw.astype(x.dtype) if gw.dtype != x.dtype else gw
+
+    def backward(self, ggw):
+        x, g = self.saved
+        p = self.args[2]
+        dx = dg = None
+        if self.next_functions[0][0] is not None:
+            dx = Convolution.apply(g, ggw, None, p.flipped(x._data.shape[2:]))
+        if self.next_functions[1][0] is not None:
+            dg = Convolution.apply(x, ggw, None, p.direct())
+        return dx, dg
+
+
+# ---------------------------------------------------------------------------------------
+# argument handling
+# ---------------------------------------------------------------------------------------
+_TORCH_NAMES = {'float32': 'Float', 'float64': 'Double', 'float16': 'Half',
+                'bfloat16': 'BFloat16', 'int64': 'Long', 'int32': 'Int', 'int16': 'Short',
+                'int8': 'Char', 'uint8': 'Byte', 'bool': 'Bool', 'complex64': 'ComplexFloat',
+                'complex128': 'ComplexDouble'}
+_SHORT_NAMES = {'float32': 'float', 'float64': 'double', 'float16': 'c10::Half',
+                'bfloat16': 'c10::BFloat16', 'int64': 'long int', 'int32': 'int'}
+
+
+def _tuple(value, n, name):
+    if isinstance(value, (tuple, list)):
+        value = tuple(int(v) for v in value)
+        if len(value) == 1:
+            return value * n
+        if len(value) != n:
+            raise RuntimeError(f'expected {name} to be a single integer value or a list of {n} '
+                               f'values to match the convolution dimensions, but got '
+                               f'{name}={list(value)}')
+        return value
+    return (int(value),) * n
+
+
+def _size_str(shape):
+    return str(list(shape))
+
+
+def _suggests_channels_last(shape, strides):
+    """PyTorch's ``suggest_memory_format() == channels_last`` for a 4-d tensor."""
+    if len(shape) != 4 or strides[1] == 0:
+        return False
+    low = 0
+    for d in (1, 3, 2, 0):
+        if shape[d] == 0 or strides[d] < low:
+            return False
+        if d == 0 and low == strides[1]:
+            return False
+        low = strides[d]
+        if shape[d] > 1:
+            low *= shape[d]
+    return True
+
+
+def _check_tensors(input, weight, bias, nd, transposed, groups, name):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(input).__name__}")
+    if not isinstance(weight, Tensor):
+        raise TypeError(f"{name}(): argument 'weight' (position 2) must be Tensor, not "
+                        f"{type(weight).__name__}")
+    if bias is not None and not isinstance(bias, Tensor):
+        raise TypeError(f"{name}(): argument 'bias' (position 3) must be Tensor, not "
+                        f"{type(bias).__name__}")
+    if input.dim() not in (nd + 1, nd + 2):
+        raise RuntimeError(f'Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to '
+                           f'{name}, but got input of size: {_size_str(input.shape)}')
+    if weight.dim() != nd + 2:
+        raise RuntimeError(f'expected stride to be a single integer value or a list of '
+                           f'{weight.dim() - 2} values to match the convolution dimensions, '
+                           f'but got stride=[{", ".join(["1"] * nd)}]')
+    if input._dtype is not weight._dtype:
+        raise RuntimeError(f'expected scalar type {_TORCH_NAMES[input._dtype.name]} but found '
+                           f'{_TORCH_NAMES[weight._dtype.name]}')
+    if input._dtype is dt.bool or input._dtype.is_complex:
+        raise RuntimeError(f'"{name}" not implemented for '
+                           f"'{_TORCH_NAMES[input._dtype.name]}'")
+    if bias is not None and bias._dtype is not input._dtype:
+        raise RuntimeError(f'Input type ({_SHORT_NAMES.get(input._dtype.name, input._dtype.name)}'
+                           f') and bias type ({_SHORT_NAMES.get(bias._dtype.name, bias._dtype.name)}'
+                           f') should be the same')
+
+
+def _convolution(input, weight, bias, stride, padding, dilation, groups, transposed,
+                 output_padding, nd, name):
+    _check_tensors(input, weight, bias, nd, transposed, groups, name)
+    batched = input.dim() == nd + 2
+    if not batched:
+        input = input.unsqueeze(0)
+    stride = _tuple(stride, nd, 'stride')
+    dilation = _tuple(dilation, nd, 'dilation')
+    if any(s <= 0 for s in stride):
+        raise RuntimeError('non-positive stride is not supported')
+    if any(d <= 0 for d in dilation):
+        raise RuntimeError('dilation should be greater than zero')
+    if groups <= 0:
+        raise RuntimeError('non-positive groups is not supported')
+    kernel = tuple(weight.shape[2:])
+    in_size = tuple(input.shape[2:])
+    wshape = tuple(weight.shape)
+    if isinstance(padding, str):
+        if transposed:
+            raise RuntimeError(f"{name}(): argument 'padding' must be tuple of ints, not str")
+        if padding == 'valid':
+            pads = ((0, 0),) * nd
+        elif padding == 'same':
+            if any(s != 1 for s in stride):
+                raise RuntimeError("padding='same' is not supported for strided convolutions")
+            pads = []
+            for d, k in zip(dilation, kernel):
+                total = d * (k - 1)
+                pads.append((total // 2, total - total // 2))
+            pads = tuple(pads)
+        else:
+            raise RuntimeError(f"Invalid padding string: '{padding}'")
+    else:
+        padding = _tuple(padding, nd, 'padding')
+        if any(p < 0 for p in padding):
+            raise RuntimeError('negative padding is not supported')
+        pads = tuple((p, p) for p in padding)
+    channels = input.shape[1]
+    if not transposed:
+        if wshape[0] % groups:
+            raise RuntimeError(f'Given groups={groups}, expected weight to be divisible by '
+                               f'{groups} at dimension 0, but got weight of size '
+                               f'[{_size_str(wshape)}] instead')
+        if channels != wshape[1] * groups:
+            raise RuntimeError(f'Given groups={groups}, weight of size {_size_str(wshape)}, '
+                               f'expected input{_size_str(input.shape)} to have '
+                               f'{wshape[1] * groups} channels, but got {channels} channels '
+                               'instead')
+        padded = tuple(s + lo + hi for s, (lo, hi) in zip(in_size, pads))
+        extent = tuple(d * (k - 1) + 1 for d, k in zip(dilation, kernel))
+        if any(p < e for p, e in zip(padded, extent)):
+            raise RuntimeError(
+                f'Calculated padded input size per channel: ({" x ".join(map(str, padded))}). '
+                f'Kernel size: ({" x ".join(map(str, extent))}). Kernel size can\'t be greater '
+                'than actual input size')
+        params = ConvParams(kernel, stride, pads, dilation, groups)
+    else:
+        output_padding = _tuple(output_padding, nd, 'output_padding')
+        if channels != wshape[0]:
+            raise RuntimeError(f'Given transposed=1, weight of size {_size_str(wshape)}, '
+                               f'expected input{_size_str(input.shape)} to have {wshape[0]} '
+                               f'channels, but got {channels} channels instead')
+        if wshape[0] % groups:
+            raise RuntimeError(f'Given groups={groups}, expected weight to be divisible by '
+                               f'{groups} at dimension 0, but got weight of size '
+                               f'[{_size_str(wshape)}] instead')
+        if any(op >= s and op >= d for op, s, d in zip(output_padding, stride, dilation)):
+            hw = ('height', 'width') if nd == 2 else ('depth', 'height', 'width')[-nd:] \
+                if nd == 3 else ('width',)
+            parts = [f'output_padding_{a}: {v}' for a, v in zip(hw, output_padding)] + \
+                [f'stride_{a}: {v}' for a, v in zip(hw, stride)] + \
+                [f'dilation_{a}: {v}' for a, v in zip(hw, dilation)]
+            raise RuntimeError('output padding must be smaller than either stride or '
+                               'dilation, but got ' + ' '.join(parts))
+        size = tuple((i - 1) * s - lo - hi + d * (k - 1) + op + 1
+                     for i, s, (lo, hi), d, k, op in zip(in_size, stride, pads, dilation,
+                                                         kernel, output_padding))
+        if any(s <= 0 for s in size):
+            raise RuntimeError(f'Given input size per channel: '
+                               f'({" x ".join(map(str, in_size))}). Calculated output size per '
+                               f'channel: ({" x ".join(map(str, size))}). Output size is too '
+                               'small')
+        params = ConvParams(kernel, stride, pads, dilation, groups, True, size)
+    if bias is not None:
+        out_channels = wshape[0] if not transposed else wshape[1] * groups
+        if bias.dim() != 1 or bias.shape[0] != out_channels:
+            raise RuntimeError(f'Given weight of size {_size_str(wshape)}, expected bias to be '
+                               f'1-dimensional with {out_channels} elements, but got bias of '
+                               f'size {_size_str(bias.shape)} instead')
+    if nd == 2 and (_suggests_channels_last(input.shape, input.stride()) or
+                    _suggests_channels_last(weight.shape, weight.stride())):
+        params.channels_last = True
+    out = Convolution.apply(input, weight, bias, params)
+    return out if batched else out.squeeze(0)
+
+
+# ---------------------------------------------------------------------------------------
+# public functions
+# ---------------------------------------------------------------------------------------
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """1-D convolution over an input (N, C_in, L) or (C_in, L) with weight
+    (C_out, C_in / groups, kW). ``padding`` may be an int, a tuple, 'valid' or 'same'."""
+    return _convolution(input, weight, bias, stride, padding, dilation, groups, False, 0, 1,
+                        'conv1d')
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """2-D convolution over an input (N, C_in, H, W) or (C_in, H, W) with weight
+    (C_out, C_in / groups, kH, kW). ``padding`` may be an int, a tuple, 'valid' or 'same'."""
+    return _convolution(input, weight, bias, stride, padding, dilation, groups, False, 0, 2,
+                        'conv2d')
+
+
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """3-D convolution over an input (N, C_in, D, H, W) or (C_in, D, H, W) with weight
+    (C_out, C_in / groups, kD, kH, kW)."""
+    return _convolution(input, weight, bias, stride, padding, dilation, groups, False, 0, 3,
+                        'conv3d')
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
+                     groups=1, dilation=1):
+    """1-D transposed convolution ("deconvolution") with weight (C_in, C_out / groups, kW)."""
+    return _convolution(input, weight, bias, stride, padding, dilation, groups, True,
+                        output_padding, 1, 'conv_transpose1d')
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
+                     groups=1, dilation=1):
+    """2-D transposed convolution with weight (C_in, C_out / groups, kH, kW)."""
+    return _convolution(input, weight, bias, stride, padding, dilation, groups, True,
+                        output_padding, 2, 'conv_transpose2d')
+
+
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
+                     groups=1, dilation=1):
+    """3-D transposed convolution with weight (C_in, C_out / groups, kD, kH, kW)."""
+    return _convolution(input, weight, bias, stride, padding, dilation, groups, True,
+                        output_padding, 3, 'conv_transpose3d')
