@@ -200,11 +200,11 @@ DTYPES = ['bool', 'uint8', 'int8', 'int16', 'int32', 'int64', 'float16', 'bfloat
 
 def _sample(lib, name, shape=(2, 3)):
     rng = np.random.default_rng(3)
-    values = rng.standard_normal(shape) * 10
+    values = np.asarray(rng.standard_normal(shape) * 10)
     if name == 'bool':
-        return lib.from_numpy(values > 0)
+        return lib.from_numpy(np.asarray(values > 0))
     if name.startswith('complex'):
-        arr = (values + 1j * rng.standard_normal(shape)).astype(name)
+        arr = np.asarray(values + 1j * rng.standard_normal(shape)).astype(name)
         return lib.from_numpy(arr)
     if name == 'bfloat16':
         return lib.from_numpy(values.astype(np.float32)).to(lib.bfloat16)

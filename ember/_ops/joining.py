@@ -37,7 +37,12 @@ def _xp(array):
 
 def _join(arrays, axis, np_dtype):
     if type(arrays[0]) is np.ndarray:
-        return np.concatenate(arrays, axis=axis, dtype=np_dtype, casting='unsafe')
+        # Into a fresh row-major array: PyTorch's result is contiguous whatever the inputs.
+        shape = list(arrays[0].shape)
+        shape[axis] = sum(a.shape[axis] for a in arrays)
+        out = np.empty(shape, dtype=np_dtype)
+        np.concatenate(arrays, axis=axis, out=out, casting='unsafe')
+        return out
     return _xp(arrays[0]).concatenate([a.astype(np_dtype) for a in arrays], axis=axis)
 
 
@@ -67,15 +72,21 @@ class Cat(Op):
         pieces = []
         start = 0
         for size, meta in zip(self.sizes, self._metas):
-            pieces.append(None if meta is None else grad.narrow(dim, start, size)
-                          if size is not None else None)
+            if meta is None:
+                pieces.append(None)
+            elif size is None:      # a skipped 1-D empty input
+                pieces.append(grad.new_zeros(meta[0]))
+            else:
+                pieces.append(grad.narrow(dim, start, size))
             start += size or 0
         return tuple(pieces)
 
 
-def cat(tensors, dim=0, *, out=None):
+def cat(tensors, dim=0, *, axis=None, out=None):
     """Concatenate tensors along an existing dim; the other dims must match. The result has
     the promoted dtype. 1-D empty tensors (shape ``(0,)``) are skipped, as in PyTorch."""
+    if axis is not None:
+        dim = axis
     tensors = _as_tensor_list(tensors, 'cat')
     if not tensors:
         raise ValueError('torch.cat(): expected a non-empty list of Tensors')
@@ -116,7 +127,14 @@ def cat(tensors, dim=0, *, out=None):
     return _out(result, out)
 
 
-concat = concatenate = cat
+def concat(tensors, dim=0, *, axis=None, out=None):
+    """Alias of :func:`cat`."""
+    return cat(tensors, dim, axis=axis, out=out)
+
+
+def concatenate(tensors, axis=0, *, dim=None, out=None):
+    """Alias of :func:`cat` (NumPy's name, with ``axis``)."""
+    return cat(tensors, axis if dim is None else dim, out=out)
 
 
 # ---------------------------------------------------------------------------------------
