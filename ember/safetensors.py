@@ -21,6 +21,7 @@ import sys
 import numpy as np
 
 from . import _dtype as dt
+from ._device import CPU, backend_of, to_device
 from ._tensor import Tensor, make_tensor
 
 __all__ = ['save', 'load', 'save_file', 'load_file', 'safe_open']
@@ -203,9 +204,10 @@ def _to_tensor(raw, dtype, shape, device):
     array = np.frombuffer(raw, dtype=dtype.numpy_dtype).copy().reshape(shape)
     if sys.byteorder == 'big' and dtype.itemsize > 1:
         array = array.byteswap()
-    tensor = make_tensor(array, dtype)
-    device = str(device)
-    return tensor if device == 'cpu' else tensor.to(device)
+    device = to_device(device)
+    if device is not CPU:
+        array = backend_of(device).from_host(array, device.index)
+    return make_tensor(array, dtype, device)
 
 
 def load(data, device='cpu'):

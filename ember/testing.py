@@ -9,12 +9,18 @@ from ._device import Backend, register_backend
 __all__ = ['assert_close', 'simulated_cuda']
 
 
+def _simulated_backend(device_count):
+    # Copies on every transfer, as a real device would, so no memory is shared across devices.
+    return Backend(np, lambda a: np.array(a, copy=True), lambda a, index: np.array(a, copy=True),
+                   lambda: device_count)
+
+
 @contextlib.contextmanager
 def simulated_cuda(device_count=2):
     """Within the block, ``cuda`` devices exist and hold NumPy arrays (for testing device
-    rules on machines without a GPU)."""
-    backend = Backend(np, lambda a: a, lambda a, index: np.array(a, copy=True),
-                      lambda: device_count)
+    rules on machines without a GPU). Also enabled for a whole process by the environment
+    variable ``EMBER_SIMULATED_CUDA=1``; never on by default."""
+    backend = _simulated_backend(device_count)
     previous = _cuda._state['simulated']
     _cuda._state['simulated'] = backend
     register_backend('cuda', backend)

@@ -37,6 +37,10 @@ UNARY = ['relu', 'relu6', 'leaky_relu', 'elu', 'selu', 'celu', 'gelu', 'silu', '
          'sigmoid', 'tanh', 'hardtanh', 'hardsigmoid', 'hardswish', 'softplus', 'softsign',
          'tanhshrink', 'softshrink', 'hardshrink', 'logsigmoid']
 
+# ops whose float results PyTorch and ember round identically (printed forms compared)
+EXACT = {'relu', 'relu6', 'leaky_relu', 'hardtanh', 'hardsigmoid', 'hardswish', 'softshrink',
+         'hardshrink', 'threshold', 'prelu', 'one_hot', 'glu-int', 'tensor'}
+
 FORWARD = []
 for _name in UNARY:
     FORWARD += [
@@ -141,9 +145,11 @@ def test_forward_matches_torch(name, fn):
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
         half = '-f16' in name or '-bf16' in name
-        # (PyTorch reports arbitrary strides for some empty results, e.g. (0, 0))
+        # PyTorch reports arbitrary strides for some empty results, e.g. (0, 0); and float32
+        # transcendental results may differ from PyTorch's in the last printed digit.
         check(fn, rtol=2e-3 if half else 1e-5, atol=2e-3 if half else 1e-6,
-              check_repr=not half, check_stride='-empty' not in name)
+              check_repr=name.split('-')[0] in EXACT and not half,
+              check_stride='-empty' not in name)
 
 
 @requires_torch
@@ -192,9 +198,11 @@ GRADS = [(n, lambda L, x, n=n: getattr(F(L), n)(x)) for n in UNARY] + [
 @pytest.mark.parametrize('name,fn', GRADS, ids=[g[0] for g in GRADS])
 @pytest.mark.parametrize('dtype', ['float32', 'float64'])
 def test_grad_matches_torch(name, fn, dtype):
-    check(_grad_of(fn, X, dtype), rtol=1e-5, atol=1e-6)
+    exact = name in EXACT
+    check(_grad_of(fn, X, dtype), rtol=1e-5, atol=1e-6, check_repr=exact)
+    # at the kinks (0, +-1, +-3, +-lambda) the subgradient chosen must be PyTorch's
     check(_grad_of(fn, EDGE.reshape(2, 5) if name not in ('prelu',) else X, dtype),
-          rtol=1e-5, atol=1e-6)
+          rtol=1e-5, atol=1e-6, check_repr=exact)
 
 
 INPLACE = [

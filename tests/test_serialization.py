@@ -496,28 +496,41 @@ def test_plain_data_pickle_bytes_match_torch():
     assert e == t
 
 
+def _adam_state(lib):
+    """The layout of ``torch.optim.Adam(amsgrad=True).state_dict()`` after one step."""
+    rng = np.random.default_rng(4)
+
+    def t(*shape):
+        return lib.from_numpy(rng.standard_normal(shape).astype(np.float32))
+    state = {index: {'step': lib.tensor(1.0), 'exp_avg': t(*shape), 'exp_avg_sq': t(*shape),
+                     'max_exp_avg_sq': t(*shape)}
+             for index, shape in enumerate([(2, 3), (2,)])}
+    groups = [{'lr': 0.001, 'betas': (0.9, 0.999), 'eps': 1e-08, 'weight_decay': 0,
+               'amsgrad': True, 'maximize': False, 'foreach': None, 'capturable': False,
+               'differentiable': False, 'fused': None, 'decoupled_weight_decay': False,
+               'params': [0, 1]}]
+    return {'state': state, 'param_groups': groups}
+
+
 @requires_torch
 def test_optimizer_state_dict_both_ways():
-    torch.manual_seed(0)
-    model = torch.nn.Linear(3, 2)
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, amsgrad=True)
-    model(torch.randn(4, 3)).sum().backward()
-    optimizer.step()
-    state = optimizer.state_dict()
+    state = _adam_state(torch)
     loaded = ember.load(io.BytesIO(_torch_bytes(state)))
     assert loaded['param_groups'] == state['param_groups']
     assert loaded['state'].keys() == state['state'].keys()
     for index, entry in state['state'].items():
-        assert loaded['state'][index].keys() == entry.keys()
+        assert list(loaded['state'][index]) == list(entry)
         for name, value in entry.items():
             _same(loaded['state'][index][name], value)
-    back = torch.load(io.BytesIO(_ember_bytes(loaded)))
+    ember_state = _adam_state(ember)
+    back = torch.load(io.BytesIO(_ember_bytes(ember_state)))
     assert back['param_groups'] == state['param_groups']
-    for index, entry in state['state'].items():
+    for index, entry in ember_state['state'].items():
         for name, value in entry.items():
-            assert torch.equal(back['state'][index][name], value)
-    fresh = torch.optim.Adam(model.parameters(), lr=1e-3, amsgrad=True)
-    fresh.load_state_dict(back)
+            _same(value, back['state'][index][name])
+    t_pkl = zipfile.ZipFile(io.BytesIO(_torch_bytes(state))).read('archive/data.pkl')
+    e_pkl = zipfile.ZipFile(io.BytesIO(_ember_bytes(ember_state))).read('archive/data.pkl')
+    assert e_pkl == t_pkl
 
 
 def test_storages_are_written_in_the_order_met_and_keys_numbered():
@@ -639,7 +652,8 @@ CPU_MAPS = [None, 'cpu', ember.device('cpu'), b'cpu', {'cuda:0': 'cpu'},
 
 @pytest.mark.parametrize('map_location', CPU_MAPS)
 def test_map_location_to_cpu(map_location):
-    data = _ember_bytes({'a': ember.arange(3.), 'b': ember.arange(3.)[1:]})
+    base = ember.arange(3.)
+    data = _ember_bytes({'a': base, 'b': base[1:]})
     loaded = ember.load(io.BytesIO(data), map_location=map_location)
     assert loaded['a'].device == ember.device('cpu') and loaded['a'].tolist() == [0, 1, 2]
     assert loaded['b'].untyped_storage() is loaded['a'].untyped_storage()
@@ -779,11 +793,11 @@ def test_user_classes_need_weights_only_false_or_allow_list():
     (b'\x80\x02ctorch._utils\n_rebuild_sparse_tensor\n.', 'sparse'),
     (b'\x80\x02(X\x03\x00\x00\x00abcQ.', 'persistent_load of storage'),
     (b'\x80\x02]q\x00cbuiltins\nset\nq\x01b.', 'Can only build'),
-    (b'\x80\x02cbuiltins\nset\n)}\x86R.', 'unrecognized function|arguments'),
+    (b'\x80\x02ctorch\nfloat32\n)R.', 'unrecognized function'),
     (b'\x80\x02I1\n.', 'Unsupported operand'),
     (b'\x80\x02(K\x01K\x02', 'truncated'),
     (b'\x80\x02h\x05.', 'Memo value not found'),
-    (b'\x80\x02K\x01K\x02s.', 'Can only SETITEM'),
+    (b'\x80\x02]K\x01K\x02s.', 'Can only SETITEM'),
     (b'\x80\x02c_codecs\nencode\nX\x01\x00\x00\x00aX\x04\x00\x00\x00zlib\x86R.', 'encoding'),
 ])
 def test_weights_only_refuses(payload, message):

@@ -49,6 +49,7 @@ def _convert(input, dtype, device, copy):
             input._requires_grad else input.real
     np_dtype = None if target_dtype is input._dtype else target_dtype.numpy_dtype
     result = ToCopy.apply(input, input._device, target_device, np_dtype)
+    result._device = target_device  # Op.apply labels outputs with the input's device
     if result._dtype is not target_dtype:
         result._dtype = target_dtype
     if not (target_dtype.is_floating_point or target_dtype.is_complex) and \

@@ -518,10 +518,10 @@ def broadcast_shapes(*shapes):
             from None
 
 
-def broadcast_to(input, size):
+def broadcast_to(input, *size):
     """``input`` expanded (as a view) to ``size``."""
     _check_tensor(input, 'broadcast_to')
-    return input.expand(size)
+    return input.expand(*size)
 
 
 def _tensor_list(tensors, name):

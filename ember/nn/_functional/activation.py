@@ -378,7 +378,7 @@ class Hardtanh(Activation):
     def backward(self, grad):
         x = self.saved[0]
         low, high = self.args[1:]
-        return (grad * ((x > low) & (x < high)),)
+        return (grad.masked_fill((x <= low) | (x >= high), 0),)
 
 
 def _hardtanh_check(input, min_val, max_val):
@@ -417,9 +417,9 @@ class Hardsigmoid(Activation):
         t = x.dtype.type
         return np.minimum(np.maximum(x + t(3), t(0)), t(6)) / t(6)
 
-    @staticmethod
-    def derivative(x):
-        return ((x > -3) & (x < 3)) * (1 / 6)
+    def backward(self, grad):
+        x = self.saved[0]
+        return ((grad / 6).masked_fill((x <= -3) | (x >= 3), 0),)
 
 
 def hardsigmoid(input, inplace=False):
@@ -436,9 +436,10 @@ class Hardswish(Activation):
         t = x.dtype.type
         return x * np.minimum(np.maximum(x + t(3), t(0)), t(6)) / t(6)
 
-    @staticmethod
-    def derivative(x):
-        return where(x < -3, 0.0, where(x <= 3, x / 3 + 0.5, 1.0))
+    def backward(self, grad):
+        x = self.saved[0]
+        middle = (grad * (x / 3 + 0.5)).masked_fill(x <= -3, 0)
+        return (where(x >= 3, grad, middle),)
 
 
 def hardswish(input, inplace=False):
@@ -476,11 +477,10 @@ class Softshrink(Activation):
     @staticmethod
     def compute(x, lambd):
         t = x.dtype.type(lambd)
-        return np.where(x > t, x - t, np.where(x < -t, x + t, x.dtype.type(0)))
+        return np.where(x > t, x - t, np.where(x < -t, x + t, x * 0))
 
-    @staticmethod
-    def derivative(x, lambd):
-        return (x.abs() > lambd)
+    def backward(self, grad):
+        return (grad.masked_fill(self.saved[0].abs() <= self.args[1], 0),)
 
 
 def softshrink(input, lambd=0.5):
@@ -500,9 +500,9 @@ class Hardshrink(Activation):
         t = x.dtype.type(lambd)
         return np.where((x >= -t) & (x <= t), x.dtype.type(0), x)
 
-    @staticmethod
-    def derivative(x, lambd):
-        return (x < -lambd) | (x > lambd)
+    def backward(self, grad):
+        x, lambd = self.saved[0], self.args[1]
+        return (grad.masked_fill((x >= -lambd) & (x <= lambd), 0),)
 
 
 def hardshrink(input, lambd=0.5):
@@ -524,9 +524,8 @@ class Threshold(Activation):
     def compute(x, threshold, value):
         return np.where(x <= x.dtype.type(threshold), x.dtype.type(value), x)
 
-    @staticmethod
-    def derivative(x, threshold, value):
-        return x > threshold
+    def backward(self, grad):
+        return (grad.masked_fill(self.saved[0] <= self.args[1], 0),)
 
 
 def _threshold_check(input):
@@ -554,7 +553,8 @@ class LogSigmoid(Activation):
 
     @staticmethod
     def compute(x):
-        return np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))
+        # contiguous like PyTorch's log_sigmoid_forward output
+        return np.ascontiguousarray(np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x))))
 
     @staticmethod
     def derivative(x):
@@ -634,14 +634,12 @@ def prelu(input, weight):
         raise RuntimeError(f'prelu: Expected `weight` to be a scalar or 1D tensor, but got: '
                            f'ndim = {weight.dim()}')
     if n != 1:
-        if ndim == 0:
-            raise RuntimeError('Not allow zero-dim input tensor.')
-        channels = input._data.shape[1] if ndim >= 2 else input._data.shape[0]
+        channels = input._data.shape[1] if ndim >= 2 else 1
         if channels != n:
             raise RuntimeError('Mismatch of parameter numbers and input channel size. Found '
                                f'parameter numbers = {n} and channel size = {channels}.')
         wshape = [1] * ndim
-        wshape[1 if ndim >= 2 else 0] = n
+        wshape[1] = n
         wshape = tuple(wshape)
     else:
         wshape = (1,) * ndim
@@ -715,7 +713,8 @@ def _softmax_forward(x, dim, log):
         e = np.exp(shifted)
         s = np.sum(e, axis=dim, keepdims=True) if work.ndim else e
         out = shifted - np.log(s) if log else e / s
-    out = _arr(out)
+    # PyTorch's softmax kernels write a contiguous result whatever the input's layout
+    out = np.ascontiguousarray(out)
     return out.astype(x.dtype) if out.dtype != x.dtype else out
 
 
