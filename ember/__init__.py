@@ -37,7 +37,7 @@ from ._ops.random import (rand, randn, randint, randperm, rand_like, randn_like,
 from .autograd.grad_mode import (no_grad, enable_grad, set_grad_enabled,  # noqa: F401
                                  inference_mode, is_grad_enabled, is_inference_mode_enabled)
 from ._printing import set_printoptions, get_printoptions  # noqa: F401
-from . import cuda, linalg, return_types, testing, nn, utils  # noqa: F401
+from . import cuda, linalg, return_types, testing, nn, utils, distributed  # noqa: F401
 from ._torch_alias import install_as_torch, uninstall_as_torch  # noqa: F401
 from .serialization import save, load  # noqa: F401
 from . import optim  # noqa: F401

@@ -898,6 +898,26 @@ class _WeightsUnpickler:
         return target
 
     # ---------------------------------------------------------------- opcodes
+    # Opcodes that only push a value are one-line entries of _PUSH (below the class).
+    def _size(self, fmt):
+        n = struct.unpack(fmt, self._exactly(struct.calcsize(fmt)))[0]
+        if n < 0:
+            raise pickle.UnpicklingError('negative byte count in pickle')
+        return n
+
+    def _string(self, n):   # Python 2 str: text when it decodes, else bytes
+        data = self._exactly(n)
+        try:
+            return data.decode('utf-8')
+        except UnicodeDecodeError:
+            return data
+
+    def _get(self, index):
+        try:
+            return self.memo[index]
+        except KeyError:
+            raise pickle.UnpicklingError(f'Memo value not found at index {index}') from None
+
     def op_proto(self):
         if self._exactly(1)[0] > pickle.HIGHEST_PROTOCOL:
             raise pickle.UnpicklingError('unsupported pickle protocol')
@@ -921,102 +941,31 @@ class _WeightsUnpickler:
     def op_pop_mark(self):
         self.pop_mark()
 
-    def op_dup(self):
-        self.stack.append(self.stack[-1])
-
-    def op_none(self):
-        self.stack.append(None)
-
-    def op_true(self):
-        self.stack.append(True)
-
-    def op_false(self):
-        self.stack.append(False)
-
-    def op_binint(self):
-        self.stack.append(struct.unpack('<i', self._exactly(4))[0])
-
-    def op_binint1(self):
-        self.stack.append(self._exactly(1)[0])
-
-    def op_binint2(self):
-        self.stack.append(struct.unpack('<H', self._exactly(2))[0])
-
-    def op_long1(self):
-        n = self._exactly(1)[0]
-        self.stack.append(pickle.decode_long(self._exactly(n)))
-
-    def op_long4(self):
-        n = struct.unpack('<i', self._exactly(4))[0]
-        if n < 0:
-            raise pickle.UnpicklingError('LONG pickle has negative byte count')
-        self.stack.append(pickle.decode_long(self._exactly(n)))
-
-    def op_binfloat(self):
-        self.stack.append(struct.unpack('>d', self._exactly(8))[0])
-
-    def _unicode(self, n):
-        self.stack.append(str(self._exactly(n), 'utf-8', 'surrogatepass'))
-
-    def op_binunicode(self):
-        self._unicode(struct.unpack('<I', self._exactly(4))[0])
-
-    def op_short_binunicode(self):
-        self._unicode(self._exactly(1)[0])
-
-    def op_binunicode8(self):
-        self._unicode(struct.unpack('<Q', self._exactly(8))[0])
-
-    def _string(self, n):   # Python 2 str: text when it decodes, else bytes
-        data = self._exactly(n)
-        try:
-            self.stack.append(data.decode('utf-8'))
-        except UnicodeDecodeError:
-            self.stack.append(data)
-
-    def op_short_binstring(self):
-        self._string(self._exactly(1)[0])
-
-    def op_binstring(self):
-        n = struct.unpack('<i', self._exactly(4))[0]
-        if n < 0:
-            raise pickle.UnpicklingError('BINSTRING pickle has negative byte count')
-        self._string(n)
-
-    def op_binbytes(self):
-        self.stack.append(self._exactly(struct.unpack('<I', self._exactly(4))[0]))
-
-    def op_short_binbytes(self):
-        self.stack.append(self._exactly(self._exactly(1)[0]))
-
-    def op_binbytes8(self):
-        self.stack.append(self._exactly(struct.unpack('<Q', self._exactly(8))[0]))
-
-    def op_bytearray8(self):
-        self.stack.append(bytearray(self._exactly(struct.unpack('<Q', self._exactly(8))[0])))
-
-    def op_empty_tuple(self):
-        self.stack.append(())
+    def op_memo_put(self, index):
+        self.memo[index] = self.stack[-1]
 
     def op_tuple(self):
         items = self.pop_mark()     # first: it replaces self.stack
         self.stack.append(tuple(items))
 
-    def op_tuple1(self):
-        self.stack[-1] = (self.stack[-1],)
-
-    def op_tuple2(self):
-        self.stack[-2:] = [(self.stack[-2], self.stack[-1])]
-
-    def op_tuple3(self):
-        self.stack[-3:] = [(self.stack[-3], self.stack[-2], self.stack[-1])]
-
-    def op_empty_list(self):
-        self.stack.append([])
+    def op_tuple_n(self, n):
+        items = tuple(self.stack[-n:]) if n else ()
+        if len(items) != n:
+            raise pickle.UnpicklingError('pickle stack underflow')
+        del self.stack[len(self.stack) - n:]
+        self.stack.append(items)
 
     def op_list(self):
-        items = self.pop_mark()     # first: it replaces self.stack
+        items = self.pop_mark()
         self.stack.append(list(items))
+
+    def op_dict(self):
+        items = self.pop_mark()
+        self.stack.append({items[i]: items[i + 1] for i in range(0, len(items), 2)})
+
+    def op_frozenset(self):
+        items = self.pop_mark()
+        self.stack.append(frozenset(items))
 
     def _list_target(self):
         target = self.stack[-1]
@@ -1032,13 +981,6 @@ class _WeightsUnpickler:
         items = self.pop_mark()
         self._list_target().extend(items)
 
-    def op_empty_dict(self):
-        self.stack.append({})
-
-    def op_dict(self):
-        items = self.pop_mark()
-        self.stack.append({items[i]: items[i + 1] for i in range(0, len(items), 2)})
-
     def op_setitem(self):
         value = self.stack.pop()
         key = self.stack.pop()
@@ -1050,40 +992,12 @@ class _WeightsUnpickler:
         for i in range(0, len(items), 2):
             target[items[i]] = items[i + 1]
 
-    def op_empty_set(self):
-        self.stack.append(set())
-
     def op_additems(self):
         items = self.pop_mark()
         target = self.stack[-1]
         if type(target) is not set:
             raise pickle.UnpicklingError(f'Can only add items to sets, but got {type(target)}')
         target.update(items)
-
-    def op_frozenset(self):
-        items = self.pop_mark()     # first: it replaces self.stack
-        self.stack.append(frozenset(items))
-
-    def op_binget(self):
-        self._get(self._exactly(1)[0])
-
-    def op_long_binget(self):
-        self._get(struct.unpack('<I', self._exactly(4))[0])
-
-    def _get(self, index):
-        try:
-            self.stack.append(self.memo[index])
-        except KeyError:
-            raise pickle.UnpicklingError(f'Memo value not found at index {index}') from None
-
-    def op_binput(self):
-        self.memo[self._exactly(1)[0]] = self.stack[-1]
-
-    def op_long_binput(self):
-        self.memo[struct.unpack('<I', self._exactly(4))[0]] = self.stack[-1]
-
-    def op_memoize(self):
-        self.memo[len(self.memo)] = self.stack[-1]
 
     def op_global(self):
         module = self.readline()[:-1].decode('utf-8')
@@ -1132,7 +1046,7 @@ class _WeightsUnpickler:
         if cls in (collections.OrderedDict, collections.Counter):
             if not isinstance(state, dict):
                 raise pickle.UnpicklingError(f'invalid state for {cls.__name__}')
-            inst.__dict__.update(state)
+            inst.__dict__.update(state)   # e.g. a state_dict's _metadata
         elif isinstance(inst, Tensor):
             _set_state(inst, state)
         elif id(cls) in self.callable_ids:
@@ -1165,29 +1079,61 @@ def _as_str(value):
     return value.decode('ascii') if isinstance(value, bytes) else value
 
 
-_OPS = {code[0]: getattr(_WeightsUnpickler, 'op_' + name) for code, name in [
-    (pickle.PROTO, 'proto'), (pickle.FRAME, 'frame'), (pickle.STOP, 'stop'),
-    (pickle.MARK, 'mark'), (pickle.POP, 'pop'), (pickle.POP_MARK, 'pop_mark'),
-    (pickle.DUP, 'dup'), (pickle.NONE, 'none'), (pickle.NEWTRUE, 'true'),
-    (pickle.NEWFALSE, 'false'), (pickle.BININT, 'binint'), (pickle.BININT1, 'binint1'),
-    (pickle.BININT2, 'binint2'), (pickle.LONG1, 'long1'), (pickle.LONG4, 'long4'),
-    (pickle.BINFLOAT, 'binfloat'), (pickle.BINUNICODE, 'binunicode'),
-    (pickle.SHORT_BINUNICODE, 'short_binunicode'), (pickle.BINUNICODE8, 'binunicode8'),
-    (pickle.SHORT_BINSTRING, 'short_binstring'), (pickle.BINSTRING, 'binstring'),
-    (pickle.BINBYTES, 'binbytes'), (pickle.SHORT_BINBYTES, 'short_binbytes'),
-    (pickle.BINBYTES8, 'binbytes8'), (pickle.BYTEARRAY8, 'bytearray8'),
-    (pickle.EMPTY_TUPLE, 'empty_tuple'), (pickle.TUPLE, 'tuple'), (pickle.TUPLE1, 'tuple1'),
-    (pickle.TUPLE2, 'tuple2'), (pickle.TUPLE3, 'tuple3'), (pickle.EMPTY_LIST, 'empty_list'),
-    (pickle.LIST, 'list'), (pickle.APPEND, 'append'), (pickle.APPENDS, 'appends'),
-    (pickle.EMPTY_DICT, 'empty_dict'), (pickle.DICT, 'dict'), (pickle.SETITEM, 'setitem'),
-    (pickle.SETITEMS, 'setitems'), (pickle.EMPTY_SET, 'empty_set'),
-    (pickle.ADDITEMS, 'additems'), (pickle.FROZENSET, 'frozenset'),
-    (pickle.BINGET, 'binget'), (pickle.LONG_BINGET, 'long_binget'),
-    (pickle.BINPUT, 'binput'), (pickle.LONG_BINPUT, 'long_binput'),
-    (pickle.MEMOIZE, 'memoize'), (pickle.GLOBAL, 'global'),
-    (pickle.STACK_GLOBAL, 'stack_global'), (pickle.REDUCE, 'reduce'),
-    (pickle.NEWOBJ, 'newobj'), (pickle.NEWOBJ_EX, 'newobj_ex'), (pickle.BUILD, 'build'),
-    (pickle.BINPERSID, 'binpersid')]}
+def _push(make):
+    """An opcode that pushes ``make(unpickler)``."""
+    def op(self):
+        self.stack.append(make(self))
+    return op
+
+
+_U = _WeightsUnpickler
+_OPS = {code[0]: op for code, op in [
+    # constants and numbers
+    (pickle.NONE, _push(lambda u: None)), (pickle.NEWTRUE, _push(lambda u: True)),
+    (pickle.NEWFALSE, _push(lambda u: False)),
+    (pickle.BININT, _push(lambda u: struct.unpack('<i', u._exactly(4))[0])),
+    (pickle.BININT1, _push(lambda u: u._exactly(1)[0])),
+    (pickle.BININT2, _push(lambda u: struct.unpack('<H', u._exactly(2))[0])),
+    (pickle.LONG1, _push(lambda u: pickle.decode_long(u._exactly(u._size('<B'))))),
+    (pickle.LONG4, _push(lambda u: pickle.decode_long(u._exactly(u._size('<i'))))),
+    (pickle.BINFLOAT, _push(lambda u: struct.unpack('>d', u._exactly(8))[0])),
+    # text and bytes
+    (pickle.BINUNICODE, _push(lambda u: str(u._exactly(u._size('<I')), 'utf-8',
+                                            'surrogatepass'))),
+    (pickle.SHORT_BINUNICODE, _push(lambda u: str(u._exactly(u._size('<B')), 'utf-8',
+                                                  'surrogatepass'))),
+    (pickle.BINUNICODE8, _push(lambda u: str(u._exactly(u._size('<Q')), 'utf-8',
+                                             'surrogatepass'))),
+    (pickle.SHORT_BINSTRING, _push(lambda u: u._string(u._size('<B')))),
+    (pickle.BINSTRING, _push(lambda u: u._string(u._size('<i')))),
+    (pickle.BINBYTES, _push(lambda u: u._exactly(u._size('<I')))),
+    (pickle.SHORT_BINBYTES, _push(lambda u: u._exactly(u._size('<B')))),
+    (pickle.BINBYTES8, _push(lambda u: u._exactly(u._size('<Q')))),
+    (pickle.BYTEARRAY8, _push(lambda u: bytearray(u._exactly(u._size('<Q'))))),
+    # empty containers
+    (pickle.EMPTY_TUPLE, _push(lambda u: ())), (pickle.EMPTY_LIST, _push(lambda u: [])),
+    (pickle.EMPTY_DICT, _push(lambda u: {})), (pickle.EMPTY_SET, _push(lambda u: set())),
+    # the memo
+    (pickle.BINGET, _push(lambda u: u._get(u._exactly(1)[0]))),
+    (pickle.LONG_BINGET, _push(lambda u: u._get(struct.unpack('<I', u._exactly(4))[0]))),
+    (pickle.BINPUT, lambda u: u.op_memo_put(u._exactly(1)[0])),
+    (pickle.LONG_BINPUT, lambda u: u.op_memo_put(struct.unpack('<I', u._exactly(4))[0])),
+    (pickle.MEMOIZE, lambda u: u.op_memo_put(len(u.memo))),
+    (pickle.DUP, _push(lambda u: u.stack[-1])),
+    # structure
+    (pickle.PROTO, _U.op_proto), (pickle.FRAME, _U.op_frame), (pickle.STOP, _U.op_stop),
+    (pickle.MARK, _U.op_mark), (pickle.POP, _U.op_pop), (pickle.POP_MARK, _U.op_pop_mark),
+    (pickle.TUPLE, _U.op_tuple), (pickle.TUPLE1, lambda u: u.op_tuple_n(1)),
+    (pickle.TUPLE2, lambda u: u.op_tuple_n(2)), (pickle.TUPLE3, lambda u: u.op_tuple_n(3)),
+    (pickle.LIST, _U.op_list), (pickle.APPEND, _U.op_append),
+    (pickle.APPENDS, _U.op_appends), (pickle.DICT, _U.op_dict),
+    (pickle.SETITEM, _U.op_setitem), (pickle.SETITEMS, _U.op_setitems),
+    (pickle.ADDITEMS, _U.op_additems), (pickle.FROZENSET, _U.op_frozenset),
+    # the only opcodes that name or call anything: checked against the allow-list
+    (pickle.GLOBAL, _U.op_global), (pickle.STACK_GLOBAL, _U.op_stack_global),
+    (pickle.REDUCE, _U.op_reduce), (pickle.NEWOBJ, _U.op_newobj),
+    (pickle.NEWOBJ_EX, _U.op_newobj_ex), (pickle.BUILD, _U.op_build),
+    (pickle.BINPERSID, _U.op_binpersid)]}
 
 
 # =======================================================================================
@@ -1422,7 +1368,7 @@ def _byteswap(array, dtype):
 
 def _load_zip(reader, map_location, unpickler):
     restore = _restorer(map_location)
-    byteorder = sys.byteorder
+    byteorder = 'little'        # what PyTorch assumes for files without the record
     if reader.has_record('byteorder'):
         byteorder = reader.read('byteorder').decode('ascii', 'replace')
         if byteorder not in ('little', 'big'):

@@ -9,7 +9,6 @@ import copy
 import io
 import json
 import os
-import pathlib
 import pickle
 import pickletools
 import struct
@@ -785,6 +784,34 @@ def test_user_classes_need_weights_only_false_or_allow_list():
     assert ember.load(io.BytesIO(data), pickle_module=pickle)['p'] == Point(3)
     with pytest.raises(RuntimeError, match='explicit pickle_module'):
         ember.load(io.BytesIO(data), pickle_module=pickle, weights_only=True)
+
+
+def test_whole_ember_module_round_trip_with_weights_only_false():
+    ember.manual_seed(0)
+    model = ember.nn.Sequential(ember.nn.Linear(3, 2), ember.nn.Tanh())
+    data = _ember_bytes(model)
+    with pytest.raises(pickle.UnpicklingError, match='Sequential'):
+        ember.load(io.BytesIO(data))
+    loaded = ember.load(io.BytesIO(data), weights_only=False)
+    x = ember.ones(2, 3)
+    assert type(loaded) is ember.nn.Sequential
+    np.testing.assert_array_equal(_np(loaded(x)), _np(model(x)))
+
+
+@requires_torch
+def test_whole_torch_module_loads_with_weights_only_false():
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.Tanh())
+    data = _torch_bytes(model)
+    with pytest.raises(pickle.UnpicklingError, match='torch.nn.modules.container.Sequential'):
+        ember.load(io.BytesIO(data))
+    loaded = ember.load(io.BytesIO(data), weights_only=False)
+    assert type(loaded) is ember.nn.Sequential
+    assert type(loaded[0].weight) is ember.nn.Parameter
+    x = np.random.default_rng(5).standard_normal((2, 3)).astype(np.float32)
+    np.testing.assert_allclose(_np(loaded(ember.from_numpy(x))),
+                               model(torch.from_numpy(x)).detach().numpy(), rtol=1e-6,
+                               atol=1e-6)
 
 
 @pytest.mark.parametrize('payload,message', [

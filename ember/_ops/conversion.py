@@ -7,6 +7,7 @@ from .._tensor import Tensor, make_tensor
 from ..autograd.function import Op
 
 _LEGACY_NAMES = {d._tensor_type: d for d in dt.ALL_DTYPES}
+_F32 = np.dtype(np.float32)
 
 
 class ToCopy(Op):
@@ -14,6 +15,10 @@ class ToCopy(Op):
 
     @staticmethod
     def forward(ctx, data, source_device, target_device, np_dtype):
+        if np_dtype is not None and np_dtype.itemsize == 2 and np_dtype.kind in 'fV' and \
+                data.dtype.itemsize != 2 and data.dtype != _F32:
+            # PyTorch converts to float16/bfloat16 through float32 (two roundings)
+            data = data.astype(_F32)
         if source_device is not target_device:
             if source_device is not CPU:
                 data = backend_of(source_device).to_host(data)
@@ -25,7 +30,10 @@ class ToCopy(Op):
                                                            target_device.index)
             return np.array(data, copy=True) if data is not None else data
         if np_dtype is None:
-            return data.copy()
+            return data.copy(order='K')
+        if data.dtype.kind == 'f' and np_dtype.kind in 'iub':
+            with np.errstate(invalid='ignore', over='ignore'):
+                return data.astype(np_dtype, order='K')
         return data.astype(np_dtype, order='K')
 
     def backward(self, grad):

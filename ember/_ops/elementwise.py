@@ -101,7 +101,7 @@ class UnaryOp(ElementwiseOp):
 
 class NotImplementedBackward(ElementwiseOp):
     """PyTorch records this node for ops it cannot differentiate (``x // y``)."""
-    node_name = 'NotImplemented'
+    node_name = 'torch::autograd::NotImplemented'
     aten_name = ''
 
     def backward(self, *grads):
@@ -307,6 +307,10 @@ def binary(cls, a, b, rule=PROMOTE, alpha=None):
             compute = _slow_compute(a, b, rule)
             x, y = _cast(a, compute), _cast(b, compute)
     else:
+        if not b_is_tensor and isinstance(a, _SCALARS) and isinstance(b, _SCALARS):
+            # ``ember.add(1, 2)``: the first number acts as a 0-d tensor.
+            from .creation import scalar_tensor
+            return binary(cls, scalar_tensor(a, dtype=dt.scalar_dtype(a)), b, rule, alpha)
         compute = _slow_compute(a, b, rule)
         device = b._device
         x, y = _cast(a, compute), _cast(b, compute)
@@ -437,6 +441,13 @@ def _record(cls, result, inputs, args, save=True, save_output=False):
     if save:
         node.save(*inputs)
     return attach(node, result, save_output)
+
+
+def _layout_of(out, *operands):
+    """``torch_layout`` for results of ops that compute through ``np.where`` & co."""
+    if type(out) is _ndarray and out.ndim > 1:
+        return torch_layout(out, *operands)
+    return out
 
 
 def _compute_array(out, dtype, device):
@@ -616,6 +627,14 @@ class FloorDivide(NotImplementedBackward, BinaryOp):
         return np.floor_divide(x, y)
 
 
+def _remainder(x, y):
+    if np.asarray(x).dtype.kind in 'iub':
+        return np.remainder(x, y)
+    # C's fmod, moved into the divisor's sign; a zero result stays +0 (NumPy gives -0).
+    mod = np.fmod(x, y)
+    return np.where((mod != 0) & ((y < 0) != (mod < 0)), mod + y, mod)
+
+
 class Remainder(BinaryOp):
     node_name = 'RemainderBackward1'
     save_args = (0, 1)
@@ -623,7 +642,7 @@ class Remainder(BinaryOp):
 
     @staticmethod
     def forward(ctx, x, y):
-        return np.remainder(x, y)
+        return _remainder(x, y)
 
     def backward(self, grad):
         a, b = self.operands()[:2]
@@ -1358,7 +1377,7 @@ Log1p, log1p = _unary_op('log1p', 'Log1PBackward0', np.log1p,
                          lambda s, g: g / (_x(s) + 1), True)
 Sqrt, sqrt = _unary_op('sqrt', 'SqrtBackward0', np.sqrt,
                        lambda s, g: g / (2 * s.output), True, 'output')
-Rsqrt, rsqrt = _unary_op('rsqrt', 'RsqrtBackward0', _float_kernel(lambda x: 1 / np.sqrt(x)),
+Rsqrt, rsqrt = _unary_op('rsqrt', 'RsqrtBackward0', lambda x: 1 / np.sqrt(x),
                          lambda s, g: -0.5 * g * s.output.pow(3), True, 'output')
 Sin, sin = _unary_op('sin', 'SinBackward0', np.sin, lambda s, g: g * _x(s).cos(), True)
 Cos, cos = _unary_op('cos', 'CosBackward0', np.cos, lambda s, g: -g * _x(s).sin(), True)
@@ -1411,7 +1430,7 @@ def _sign(x):
 
 def _sign_check(dtype, a):
     if dtype.category == _COMPLEX:
-        raise RuntimeError('Unlike NumPy, torch.sign is not intended to support complex '
+        raise NotImplementedError('Unlike NumPy, torch.sign is not intended to support complex '
                            'numbers. Please use torch.sgn instead.')
 
 
@@ -1563,11 +1582,10 @@ class Logit(UnaryOp):
 
     @staticmethod
     def forward(ctx, x, eps):
-        def kernel(z):
-            if eps is not None:
-                z = np.clip(z, eps, 1 - eps)
-            return np.log(z / (1 - z))
-        return _float_kernel(kernel)(x)
+        # Half precision rounds after every step here, as PyTorch's kernel does.
+        if eps is not None:
+            x = np.clip(x, x.dtype.type(eps), x.dtype.type(1 - eps))
+        return np.log(x / (x.dtype.type(1) - x))
 
     def backward(self, grad):
         x = self.saved[0]
@@ -1747,7 +1765,9 @@ def _bound(value, compute):
         value = value.item()
     if compute.category == _INT and isinstance(value, int):
         info = np.iinfo(compute.numpy_dtype)
-        if not info.min <= value <= info.max:
+        # Unsigned types accept negative numbers that wrap (down to -max), as in PyTorch.
+        low = -info.max if info.min == 0 else info.min
+        if not low <= value <= info.max:
             raise RuntimeError(f'value cannot be converted to type '
                                f'{_c_type_name(compute)} without overflow')
     return _scalar_array(value, compute.numpy_dtype)
@@ -1841,7 +1861,8 @@ def _clamp_scalar(cls, input, min, max):  # noqa: A002
     x = input._data if compute is input._dtype else input._data.astype(compute.numpy_dtype)
     lo = None if min is None else _bound(min, compute)
     hi = None if max is None else _bound(max, compute)
-    result = _compute_array(_clamp_forward(x, lo, hi), compute, input._device)
+    result = _compute_array(_layout_of(_clamp_forward(x, lo, hi), input), compute,
+                            input._device)
     if input._requires_grad and _grad_state.enabled:
         node = cls.__new__(cls)
         node._connect((input,))
@@ -1864,7 +1885,7 @@ def _clamp_tensor(cls, input, min, max):  # noqa: A002
     except ValueError:
         _broadcast_error(*[t for t in (input, min, max) if t is not None])
         raise
-    result = _compute_array(data, compute, device)
+    result = _compute_array(_layout_of(data, input, min, max), compute, device)
     if cls is ClampTensor:
         inputs, args = (input, min, max), (None, None, None)
     else:
@@ -1957,7 +1978,8 @@ def lerp(input, end, weight, *, out=None):
     except ValueError:
         _broadcast_error(input, end, weight)
         raise
-    result = _compute_array(data, dtype, _device_of(input, end, weight))
+    result = _compute_array(_layout_of(data, input, end, weight), dtype,
+                            _device_of(input, end, weight))
     if weight_is_tensor:
         return _with_out(_record(LerpTensor, result, (input, end, weight),
                                  (None, None, None)), out)
@@ -2024,7 +2046,8 @@ def _pointwise3(cls, name, input, tensor1, tensor2, value, out):
     except ValueError:
         _broadcast_error(input, tensor1, tensor2)
         raise
-    result = _compute_array(data, compute, _device_of(input, tensor1, tensor2))
+    result = _compute_array(_layout_of(data, input, tensor1, tensor2), compute,
+                            _device_of(input, tensor1, tensor2))
     return _with_out(_record(cls, result, (input, tensor1, tensor2),
                              (None, None, None, value)), out)
 
@@ -2178,8 +2201,22 @@ _INPLACE = ['add', 'sub', 'subtract', 'mul', 'multiply', 'div', 'divide', 'true_
 
 for _name in _FUNCTIONS:
     setattr(Tensor, _name, globals()[_name])
+
+
+def _float_power_(self, exponent):
+    wide = dt.complex128 if self._dtype.is_complex or (
+        isinstance(exponent, Tensor) and exponent._dtype.is_complex) or \
+        isinstance(exponent, complex) else dt.float64
+    if self._dtype is not wide:
+        raise RuntimeError(f'the base given to float_power_ has dtype {_type_name(self._dtype)} '
+                           f'but the operation\'s result requires dtype {_type_name(wide)}')
+    return _float_power_inplace(self, exponent)
+
+
+_float_power_inplace = inplace(float_power)
 for _name in _INPLACE:
     setattr(Tensor, _name + '_', inplace(globals()[_name]))
+Tensor.float_power_ = _float_power_
 Tensor.conj = conj
 Tensor.conj_physical = conj
 

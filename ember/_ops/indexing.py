@@ -543,8 +543,15 @@ def advanced_result(view_shape, view_strides, advanced, layout=True):
     src = tuple(view_strides[d] for d in before) + (0,) * len(index_shape) + \
         tuple(view_strides[d] for d in after)
     operands = [src]
-    pad_before = (0,) * len(before)
-    pad_after = (0,) * len(after)
+    # Each index is reshaped to [1]*len(before) + its shape + [1]*len(after); those size-1
+    # dims keep the reshape's strides where the result dim has size 1 (else they broadcast).
+    n_before = len(before)
+    lead = 1
+    for size in index_shape:
+        lead *= size
+    pad_before = tuple(lead if out_shape[i] == 1 else 0 for i in range(n_before))
+    pad_after = tuple(1 if out_shape[i] == 1 else 0
+                      for i in range(n_before + len(index_shape), len(out_shape)))
     for shape, strides in arrays:
         operands.append(pad_before + _aligned(index_shape, shape, strides) + pad_after)
     perm = _dim_order(out_shape, operands)

@@ -477,7 +477,7 @@ class Softshrink(Activation):
     @staticmethod
     def compute(x, lambd):
         t = x.dtype.type(lambd)
-        return np.where(x > t, x - t, np.where(x < -t, x + t, x * 0))
+        return np.where(x > t, x - t, np.where(x < -t, x + t, x.dtype.type(0)))
 
     def backward(self, grad):
         return (grad.masked_fill(self.saved[0].abs() <= self.args[1], 0),)
@@ -554,7 +554,8 @@ class LogSigmoid(Activation):
     @staticmethod
     def compute(x):
         # contiguous like PyTorch's log_sigmoid_forward output
-        return np.ascontiguousarray(np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x))))
+        out = _arr(np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x))))
+        return out if out.flags.c_contiguous else out.copy(order='C')
 
     @staticmethod
     def derivative(x):
@@ -646,20 +647,38 @@ def prelu(input, weight):
     return Prelu.apply(input, weight, wshape)
 
 
+class Rrelu(Op):
+    """Leaky ReLU with a given slope per element (``noise``: 1 where x > 0)."""
+    node_name = 'RreluWithNoiseBackward0'
+
+    @staticmethod
+    def forward(ctx, x, noise):
+        return _arr((x.astype(np.float64) * noise).astype(x.dtype))
+
+    def backward(self, grad):
+        noise = self.args[1]
+        return (grad * make_tensor(noise.astype(grad._data.dtype), grad._dtype, grad._device),)
+
+
 def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
-    """Leaky ReLU with a random slope in ``[lower, upper]`` while training (the mean slope
-    in eval)."""
-    if not training:
-        return leaky_relu(input, (lower + upper) / 2, inplace)
-    from ..._ops.random import default_generator
+    """Leaky ReLU with a slope drawn from ``U(lower, upper)`` for each non-positive element
+    while training (in order, from the default generator), the mean slope otherwise."""
     _check_float(input, 'rrelu_with_noise_cpu')
     data = input._data
-    slopes = default_generator.uniform(data.shape, lower, upper, data.dtype)
-    slopes = np.where(data >= 0, data.dtype.type(1), slopes)
-    noise = make_tensor(slopes, input._dtype, input._device)
+    negative = data <= 0
+    if training:
+        from ..._ops.random import default_generator
+        count = int(np.count_nonzero(negative))
+        draws = default_generator.uniform((count,), lower, upper, np.float64)
+        noise = np.ones(data.shape, dtype=np.float64)
+        noise[negative] = draws.astype(data.dtype).astype(np.float64) \
+            if data.dtype != np.float64 else draws
+    else:
+        slope = data.dtype.type((lower + upper) / 2)
+        noise = np.where(negative, np.float64(slope), 1.0)
     if inplace:
-        return input.mul_(noise)
-    return input * noise
+        return _inplace(Rrelu, input, noise)
+    return Rrelu.apply(input, noise)
 
 
 def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
@@ -714,7 +733,8 @@ def _softmax_forward(x, dim, log):
         s = np.sum(e, axis=dim, keepdims=True) if work.ndim else e
         out = shifted - np.log(s) if log else e / s
     # PyTorch's softmax kernels write a contiguous result whatever the input's layout
-    out = np.ascontiguousarray(out)
+    if not out.flags.c_contiguous:
+        out = out.copy(order='C')
     return out.astype(x.dtype) if out.dtype != x.dtype else out
 
 

@@ -1,0 +1,56 @@
+"""ember.distributed and DistributedDataParallel, launched with mpiexec on this machine."""
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+try:
+    import mpi4py  # noqa: F401
+    HAVE_MPI = shutil.which('mpiexec') is not None
+except ImportError:
+    HAVE_MPI = False
+
+pytestmark = pytest.mark.skipif(not HAVE_MPI, reason='mpi4py/mpiexec not installed')
+
+
+def _launch(n, script, *args, timeout=120):
+    return subprocess.run(['mpiexec', '-n', str(n), sys.executable,
+                           os.path.join(HERE, 'mpi', script), *args],
+                          capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.mark.parametrize('ranks', [2, 3])
+def test_collectives_match_numpy(ranks):
+    result = _launch(ranks, 'collectives.py')
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert sorted(line for line in result.stdout.splitlines() if 'OK' in line) == \
+        [f'rank {r} OK' for r in range(ranks)]
+
+
+@pytest.mark.parametrize('ranks', [2, 3])
+def test_ddp_matches_single_process_training(ranks):
+    result = _launch(ranks, 'ddp.py')
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count('OK') == ranks
+
+
+def test_a_missing_rank_times_out_instead_of_hanging():
+    result = _launch(2, 'failures.py', 'timeout')
+    assert 'rank 0 timed out: True' in result.stdout, result.stdout + result.stderr
+
+
+def test_a_failing_rank_fails_the_job():
+    result = _launch(2, 'failures.py', 'raise')
+    assert result.returncode != 0
+    assert 'rank 1 failed on purpose' in result.stderr
+
+
+def test_without_init_the_api_says_so():
+    import ember.distributed as dist
+    assert dist.is_available() and not dist.is_initialized()
+    with pytest.raises(ValueError, match='init_process_group'):
+        dist.get_rank()
