@@ -8,8 +8,24 @@ __all__ = ['contiguous_strides', 'is_contiguous', 'view_strides', 'broadcast_sha
            'normalize_dim', 'infer_size']
 
 
+_CONTIGUOUS = {}
+
+
 def contiguous_strides(shape):
     """Row-major strides PyTorch gives a fresh tensor (size-0 and size-1 dims count as 1)."""
+    if type(shape) is not tuple:
+        shape = tuple(shape)
+    cached = _CONTIGUOUS.get(shape)
+    if cached is not None:
+        return cached
+    strides = _contiguous_strides(shape)
+    if len(_CONTIGUOUS) > 4096:
+        _CONTIGUOUS.clear()
+    _CONTIGUOUS[shape] = strides
+    return strides
+
+
+def _contiguous_strides(shape):
     strides = []
     acc = 1
     for size in reversed(shape):

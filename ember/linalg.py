@@ -26,7 +26,7 @@ from .autograd import grad_mode
 from .autograd.function import Op, attach
 from .return_types import make_return_type
 from ._ops.linalg import (matmul, _type_name, _need_tensor, _out, _HALF, _cross,
-                          _scalar_type_error, _same_device)
+                          _scalar_type_error, _same_device, _contiguous)
 
 _grad_state = grad_mode.state
 
@@ -89,8 +89,8 @@ def _lapack_input(A, fname, square=True):
 def _fortran(a):
     """The same values with each matrix stored column-major, as LAPACK leaves them."""
     if a.ndim < 2:
-        return np.ascontiguousarray(a)
-    return np.ascontiguousarray(np.swapaxes(a, -1, -2)).swapaxes(-1, -2)
+        return _contiguous(a)
+    return _contiguous(np.swapaxes(a, -1, -2)).swapaxes(-1, -2)
 
 
 def _wrap(data, like):
@@ -120,11 +120,13 @@ def _record(cls, outputs, inputs, saved, differentiable=None, **attrs):
     multi = type(outputs) is tuple
     if multi:
         node._n_outputs = len(outputs)
-        targets = outputs if differentiable is None else [outputs[i] for i in differentiable]
-        for t in targets:
+        for i, t in enumerate(outputs):
+            if differentiable is not None and i not in differentiable:
+                continue
             t._requires_grad = True
             t._grad_fn = node
-            t._output_nr = outputs.index(t) if t is not outputs[0] else 0
+            if i:
+                t._output_nr = i
     else:
         attach(node, outputs)
     node.save(*saved)
@@ -414,26 +416,14 @@ class LinalgDet(Op):
     def backward(self, grad):
         A = self.saved[0]
         d = self.output
-        singular = (d._data == 0)
+        g = (grad * d.conj()).unsqueeze(-1).unsqueeze(-1)
+        singular = d._data == 0
         if not singular.any():
-            g = (grad * d.conj()).unsqueeze(-1).unsqueeze(-1)
             return (g * inv(A).mH,)
-        return (_det_grad_svd(A, grad),)
-
-
-def _det_grad_svd(A, grad):
-    """d det / dA that stays finite at singular matrices: U diag(prod_{j!=i} s_j) V^T times
-    the signs of U and V (computed without further differentiation)."""
-    a = A._data.astype(np.float64) if not np.iscomplexobj(A._data) else A._data
-    u, s, vh = np.linalg.svd(a)
-    n = s.shape[-1]
-    others = np.ones_like(s)
-    for i in range(n):
-        others[..., i] = np.prod(np.delete(s, i, axis=-1), axis=-1)
-    sign = np.linalg.det(u) * np.linalg.det(vh)
-    g = np.matmul(u * others[..., None, :], vh) * sign[..., None, None]
-    g = g * grad._data[..., None, None]
-    return make_tensor(np.asarray(g, dtype=A._data.dtype), A._dtype, A._device)
+        # PyTorch's gradient is zero at exactly singular matrices; solve the others only.
+        safe = A.detach().clone()
+        safe._data[singular] = np.eye(A._data.shape[-1], dtype=A._data.dtype)
+        return (g * inv(safe).mH,)
 
 
 def det(A, *, out=None):
@@ -558,8 +548,8 @@ def _solve(A, B, left, check):
             bt = np.swapaxes(bm, -1, -2)
             xt = np.linalg.solve(np.broadcast_to(at, batch + at.shape[-2:]),
                                  np.broadcast_to(bt, batch + bt.shape[-2:]))
-            x = np.ascontiguousarray(xt).swapaxes(-1, -2)
-            x = np.ascontiguousarray(x)
+            x = _contiguous(xt).swapaxes(-1, -2)
+            x = _contiguous(x)
         info = np.zeros(batch, dtype=np.int32)
     except np.linalg.LinAlgError:
         full = np.broadcast_to(a, batch + a.shape[-2:])
@@ -606,6 +596,7 @@ class LinalgCholeskyEx(Op):
             L = L.mH
             grad = grad.mH
         n = L._data.shape[-1]
+        grad = grad * _tril_mask(n, L)      # entries above the diagonal are constant zeros
         phi = matmul(L.mH, grad) * _tril_mask(n, L, 0.5)
         # gA = L^-H phi L^-1, symmetrised (only symmetric perturbations are meaningful).
         Y = solve(L.mH, phi)
@@ -617,13 +608,19 @@ class CholeskyBackward(LinalgCholeskyEx):
     node_name = 'CholeskyBackward0'
 
 
-def _not_pd_order(a):
-    for k in range(1, a.shape[-1] + 1):
-        try:
-            np.linalg.cholesky(a[:k, :k])
-        except np.linalg.LinAlgError:
-            return k
-    return 0
+def _partial_cholesky(a):
+    """Unblocked lower Cholesky of one matrix as LAPACK leaves it: stops at the first
+    non-positive pivot, which it stores, and returns (factor, 1-based order or 0)."""
+    L = np.tril(a).astype(a.dtype, copy=True)
+    for j in range(a.shape[-1]):
+        ajj = L[j, j] - np.dot(L[j, :j], L[j, :j].conj())
+        if not ajj.real > 0:
+            L[j, j] = ajj
+            return L, j + 1
+        ajj = np.sqrt(ajj)
+        L[j, j] = ajj
+        L[j + 1:, j] = (L[j + 1:, j] - L[j + 1:, :j] @ L[j, :j].conj()) / ajj
+    return L, 0
 
 
 def _cholesky(A, upper, check, cls=LinalgCholeskyEx, fname='linalg.cholesky'):
@@ -634,7 +631,8 @@ def _cholesky(A, upper, check, cls=LinalgCholeskyEx, fname='linalg.cholesky'):
         info = np.zeros(data.shape[:-2], dtype=np.int32)
     except np.linalg.LinAlgError:
         flat = data.reshape((-1,) + data.shape[-2:])
-        orders = np.array([_not_pd_order(m) for m in flat], dtype=np.int32)
+        parts = [_partial_cholesky(m) for m in flat]
+        orders = np.array([order for _, order in parts], dtype=np.int32)
         info = orders.reshape(data.shape[:-2])
         if check:
             index = int(np.argmax(orders > 0))
@@ -642,14 +640,10 @@ def _cholesky(A, upper, check, cls=LinalgCholeskyEx, fname='linalg.cholesky'):
                               'could not be completed because the input is not positive-definite'
                               f' (the leading minor of order {orders[index]} is not '
                               'positive-definite).') from None
-        L = np.zeros_like(data)
-        for i, m in enumerate(flat):
-            if orders[i] == 0:
-                L.reshape(flat.shape)[i] = np.linalg.cholesky(m)
+        L = np.stack([factor for factor, _ in parts]).reshape(data.shape)
     if upper:
-        factor = np.swapaxes(L, -1, -2).conj() if np.iscomplexobj(L) else np.swapaxes(L, -1, -2)
-        factor = np.ascontiguousarray(L).swapaxes(-1, -2) if not np.iscomplexobj(L) else \
-            _fortran(factor)
+        # U = L^H: the transpose of a row-major L is U stored column-major.
+        factor = _contiguous(L.conj() if np.iscomplexobj(L) else L).swapaxes(-1, -2)
     else:
         factor = _fortran(L)
     F = _wrap(factor, A)
@@ -808,7 +802,7 @@ def _svd(A, full_matrices, fname='linalg.svd'):
     u, s, vh = np.linalg.svd(A._data, full_matrices=full_matrices)
     U, S, Vh = _wrap(_fortran(u), A), _wrap(s, A), _wrap(_fortran(vh), A)
     if A._dtype.is_complex:
-        S = make_tensor(np.ascontiguousarray(s), dt.from_numpy_dtype(s.dtype), A._device)
+        S = make_tensor(_contiguous(s), dt.from_numpy_dtype(s.dtype), A._device)
     outputs = (U, S, Vh)
     _record(LinalgSvd, outputs, (A,), outputs, full=full_matrices)
     return outputs
@@ -830,7 +824,7 @@ def svdvals(A, *, driver=None, out=None):
     if A._requires_grad and _grad_state.enabled:
         return _svd(A, False)[1]
     s = np.linalg.svd(A._data, compute_uv=False)
-    result = make_tensor(np.ascontiguousarray(s), dt.from_numpy_dtype(s.dtype), A._device)
+    result = make_tensor(_contiguous(s), dt.from_numpy_dtype(s.dtype), A._device)
     return result if out is None else _out(result, out, 'linalg_svdvals')
 
 
@@ -881,7 +875,7 @@ def _eigh(A, UPLO, vectors):
         w, v = np.linalg.eigh(A._data, UPLO=UPLO.upper())
     else:
         w, v = np.linalg.eigvalsh(A._data, UPLO=UPLO.upper()), None
-    W = make_tensor(np.ascontiguousarray(w), dt.from_numpy_dtype(w.dtype), A._device)
+    W = make_tensor(_contiguous(w), dt.from_numpy_dtype(w.dtype), A._device)
     if v is None:
         return W, None
     V = _wrap(_fortran(v), A)
@@ -972,7 +966,7 @@ def pinv(A, rcond=None, hermitian=False, *, atol=None, rtol=None, out=None):
         inv_s = np.where(s > cut, 1 / np.where(s == 0, 1, s), 0).astype(s.dtype)
         p = np.matmul(np.swapaxes(vh, -1, -2).conj() * inv_s[..., None, :],
                       np.swapaxes(u, -1, -2).conj())
-    P = _wrap(np.ascontiguousarray(p), A)
+    P = _wrap(_contiguous(p), A)
     _record(LinalgPinv, P, (A,), (A, P))
     return P if out is None else _out(P, out, 'linalg_pinv')
 
@@ -1054,11 +1048,11 @@ def lstsq(A, B, rcond=None, *, driver=None):
     else:
         res = np.zeros((0,), dtype=a.dtype)
     X = _wrap(solution, A)
-    residuals = _wrap(np.ascontiguousarray(res), A)
-    rank_t = make_tensor(np.ascontiguousarray(rank) if driver != 'gels'
+    residuals = _wrap(_contiguous(res), A)
+    rank_t = make_tensor(_contiguous(rank) if driver != 'gels'
                          else np.zeros((0,), np.int64), dt.int64, A._device)
     sv = s if driver in ('gelsd', 'gelss') else np.zeros((0,), dtype=s.dtype)
-    sv_t = make_tensor(np.ascontiguousarray(sv), dt.from_numpy_dtype(sv.dtype), A._device)
+    sv_t = make_tensor(_contiguous(sv), dt.from_numpy_dtype(sv.dtype), A._device)
     outputs = (X, residuals, rank_t, sv_t)
     _record(LinalgLstsq, outputs, (A, B), (A, B), differentiable=(0, 1), vector=vector)
     return _lstsq_t(outputs)

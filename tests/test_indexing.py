@@ -414,8 +414,12 @@ def test_hypothesis_getitem_matches_pytorch(case):
     def fn(torch):
         x, index = _build(torch, shape, items, transpose)
         return x[index]
+    try:
+        empty = fn(ember).numel() == 0
+    except IndexError:
+        empty = False
     # PyTorch's strides of empty gathered results follow no rule worth copying.
-    check(fn, check_stride=ember.Tensor.numel(fn(ember)) > 0)
+    check(fn, check_stride=not empty)
 
 
 @settings(max_examples=100, deadline=None)

@@ -723,6 +723,74 @@ def test_training_a_linear_model():
     np.testing.assert_allclose(model.bias.item(), 1.0, atol=1e-2)
 
 
+def test_functional_forms():
+    """``optim._functional.adam`` and friends update lists of tensors in place."""
+    def fn(lib):
+        p = lib.nn.Parameter(lib.tensor([1.0, -2.0, 0.5]))
+        g = lib.tensor([0.3, -0.1, 0.2])
+        m, v, step = lib.zeros(3), lib.zeros(3), lib.tensor(0.0)
+        buf = [None]
+        with lib.no_grad():
+            lib.optim._functional.adam([p], [g], [m], [v], [], [step], amsgrad=False,
+                                       beta1=0.9, beta2=0.99, lr=0.1, weight_decay=0.0,
+                                       eps=1e-8, maximize=False)
+            lib.optim._functional.sgd([p], [g], buf, weight_decay=0.0, momentum=0.9,
+                                      lr=0.1, dampening=0.0, nesterov=False, maximize=False)
+        return p, m, v, step, buf
+    check_value(fn)
+
+
+# which state lives on the parameter's device (PyTorch keeps most 'step' counters on cpu)
+DEVICE_STATE = [
+    ('sgd_momentum_dampening_wd', {'momentum_buffer': 'cuda'}),
+    ('adam', {'step': 'cpu', 'exp_avg': 'cuda', 'exp_avg_sq': 'cuda'}),
+    ('rmsprop_centered_momentum', {'step': 'cpu', 'square_avg': 'cuda',
+                                   'momentum_buffer': 'cuda', 'grad_avg': 'cuda'}),
+    ('adagrad', {'step': 'cpu', 'sum': 'cuda'}),
+    ('nadam', {'step': 'cpu', 'mu_product': 'cpu', 'exp_avg': 'cuda', 'exp_avg_sq': 'cuda'}),
+    ('asgd', {'step': 'cuda', 'eta': 'cuda', 'mu': 'cuda', 'ax': 'cuda'}),
+    ('rprop', {'step': 'cpu', 'prev': 'cuda', 'step_size': 'cuda'}),
+]
+
+
+@pytest.mark.parametrize('name, devices', DEVICE_STATE, ids=[n for n, _ in DEVICE_STATE])
+def test_simulated_cuda(name, devices):
+    """On another device the updates are the same and state follows PyTorch's placement."""
+    from ember.testing import simulated_cuda
+    make = FACTORIES[name]
+    inits, grads = _data([(3, 2)], 5, 'float32')
+    results = {}
+    with simulated_cuda():
+        for dev in ('cpu', 'cuda'):
+            p = ember.nn.Parameter(ember.tensor(inits[0], device=dev))
+            opt = make(ember, [p])
+            for k in range(5):
+                p.grad = ember.tensor(grads[k][0], device=dev)
+                opt.step()
+            results[dev] = p.detach().cpu().numpy()
+            state = opt.state_dict()['state'][0]
+        assert {k: v.device.type for k, v in state.items()} == devices
+    np.testing.assert_array_equal(results['cuda'], results['cpu'])
+
+
+def test_lbfgs_simulated_cuda():
+    from ember.testing import simulated_cuda
+    with simulated_cuda():
+        x = ember.nn.Parameter(ember.tensor([-1.5, 2.0], device='cuda'))
+        opt = ember.optim.LBFGS([x], line_search_fn='strong_wolfe')
+
+        def closure():
+            opt.zero_grad()
+            loss = (1 - x[0]) ** 2 + 100 * (x[1] - x[0] ** 2) ** 2
+            loss.backward()
+            return loss
+
+        for _ in range(3):
+            opt.step(closure)
+        assert opt.state[x]['d'].device.type == 'cuda'
+        np.testing.assert_allclose(x.detach().cpu().numpy(), [1.0, 1.0], atol=1e-3)
+
+
 # ---------------------------------------------------------------------------------------
 # LBFGS
 # ---------------------------------------------------------------------------------------

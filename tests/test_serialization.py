@@ -488,13 +488,6 @@ def test_plain_data_both_ways():
     assert back['dtype'] is torch.float16 and back['cuda'] == torch.device('cuda', 1)
 
 
-@requires_torch
-def test_plain_data_pickle_bytes_match_torch():
-    t = zipfile.ZipFile(io.BytesIO(_torch_bytes(_plain_data(torch)))).read('archive/data.pkl')
-    e = zipfile.ZipFile(io.BytesIO(_ember_bytes(_plain_data(ember)))).read('archive/data.pkl')
-    assert e == t
-
-
 def _adam_state(lib):
     """The layout of ``torch.optim.Adam(amsgrad=True).state_dict()`` after one step."""
     rng = np.random.default_rng(4)
@@ -530,6 +523,58 @@ def test_optimizer_state_dict_both_ways():
     t_pkl = zipfile.ZipFile(io.BytesIO(_torch_bytes(state))).read('archive/data.pkl')
     e_pkl = zipfile.ZipFile(io.BytesIO(_ember_bytes(ember_state))).read('archive/data.pkl')
     assert e_pkl == t_pkl
+
+
+def _parameters_and_attributes(lib):
+    p = lib.nn.Parameter(lib.from_numpy(np.arange(4, dtype=np.float32)))
+    q = lib.nn.Parameter(lib.from_numpy(np.arange(2, dtype=np.float64)), requires_grad=False)
+    q.tag = 'x'
+    t = lib.from_numpy(np.ones(3, dtype=np.int64))
+    t.note = 1
+    g = lib.from_numpy(np.ones(2, dtype=np.float32)).requires_grad_()
+    return {'p': p, 'q': q, 't': t, 'g': g, 'again': [p, p]}
+
+
+@requires_torch
+@pytest.mark.parametrize('make', [_plain_data, _adam_state, _parameters_and_attributes],
+                         ids=['plain', 'adam', 'parameters'])
+def test_pickle_bytes_match_torch(make):
+    t = zipfile.ZipFile(io.BytesIO(_torch_bytes(make(torch)))).read('archive/data.pkl')
+    e = zipfile.ZipFile(io.BytesIO(_ember_bytes(make(ember)))).read('archive/data.pkl')
+    assert e == t
+
+
+@requires_torch
+def test_big_endian_checkpoint_is_swapped():
+    obj = {name: _sample(torch, name) for name in DTYPES}
+    data = _torch_bytes(obj)
+    keys = {}
+    pkl = zipfile.ZipFile(io.BytesIO(data)).read('archive/data.pkl')
+    for op, arg, _ in pickletools.genops(pkl):   # storage key -> dtype, in order
+        if op.name == 'GLOBAL' and arg.endswith('Storage'):
+            storage = arg.split()[1]
+        if op.name == 'BINUNICODE' and arg.isdigit():
+            keys[arg] = storage
+    sizes = {'Bool': 1, 'Byte': 1, 'Char': 1, 'Short': 2, 'Int': 4, 'Long': 8, 'Half': 2,
+             'BFloat16': 2, 'Float': 4, 'Double': 8, 'ComplexFloat': 4, 'ComplexDouble': 8}
+
+    def swap(name, payload):
+        if name.endswith('/byteorder'):
+            return name, b'big'
+        if '/data/' in name:
+            item = sizes[keys[name.rsplit('/', 1)[1]][:-len('Storage')]]
+            if item > 1:
+                payload = np.frombuffer(payload, f'<u{item}').byteswap().tobytes()
+        return name, payload
+    loaded = ember.load(io.BytesIO(_rezip(data, swap)))
+    for name in DTYPES:
+        _same(loaded[name], obj[name])
+
+
+def test_checkpoint_without_byteorder_record():
+    data = _ember_bytes({'a': ember.arange(3.)}, _disable_byteorder_record=True)
+    assert 'archive/byteorder' not in zipfile.ZipFile(io.BytesIO(data)).namelist()
+    assert ember.load(io.BytesIO(data))['a'].tolist() == [0, 1, 2]
 
 
 def test_storages_are_written_in_the_order_met_and_keys_numbered():

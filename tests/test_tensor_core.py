@@ -250,6 +250,27 @@ CORE_CASES = [
                                          isinstance(base(torch, 2), torch.LongTensor),
                                          isinstance(base(torch, 2), torch.Tensor))),
     ('class_name', lambda torch: type(base(torch, 2)).__name__),
+    # devices
+    ('device_cpu', lambda torch: torch.device('cpu')),
+    ('device_cuda_index', lambda torch: (torch.device('cuda:1'), str(torch.device('cuda:1')),
+                                         torch.device('cuda:1').index)),
+    ('device_type_index', lambda torch: torch.device('cuda', 1)),
+    ('device_cpu_index', lambda torch: torch.device('cpu:0')),
+    ('device_of_device', lambda torch: torch.device(torch.device('cpu'))),
+    ('device_meta', lambda torch: torch.device('meta')),
+    ('device_eq', lambda torch: (torch.device('cpu') == torch.device('cpu'),
+                                 torch.device('cuda') == torch.device('cuda:0'),
+                                 torch.device('cpu') == 'cpu')),
+    ('device_hash', lambda torch: {torch.device('cpu'): 1}[torch.device('cpu')]),
+    ('device_bad_type', lambda torch: torch.device('gpu')),
+    ('device_upper', lambda torch: torch.device('CPU')),
+    ('device_bad_index', lambda torch: torch.device('cuda:x')),
+    ('device_negative_index', lambda torch: torch.device('cuda:-1')),
+    ('device_two_indices', lambda torch: torch.device('cuda:0', 1)),
+    ('device_none', lambda torch: torch.device(None)),
+    ('tensor_on_cpu0', lambda torch: torch.tensor([1.], device='cpu:0').device),
+    ('to_cpu0', lambda torch: torch.ones(1).to('cpu:0').device),
+    ('device_attr_str', lambda torch: str(torch.ones(1).device)),
 ]
 
 

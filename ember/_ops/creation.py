@@ -242,8 +242,41 @@ def _with_items(seq):
     return seq
 
 
+_NUMBER_TYPES = frozenset((float, int, bool, complex))
+_ROW_TYPES = frozenset((list, tuple))
+
+
+def _simple_scan(data):
+    """Shape and element types of a flat list, or of a rectangular list of flat lists, of
+    Python numbers (the common cases, scanned quickly); None for anything else."""
+    kinds = set(map(type, data))
+    if kinds <= _NUMBER_TYPES:
+        return [len(data)], kinds
+    if not kinds <= _ROW_TYPES:
+        return None
+    n = len(data[0])
+    leaves = set()
+    for row in data:
+        if len(row) != n:
+            return None
+        leaves.update(map(type, row))
+    if not leaves or leaves <= _NUMBER_TYPES:
+        return [len(data), n], leaves
+    return None
+
+
 def _sequence_array(data):
-    """(NumPy array, inferred dtype, whether it came from Python numbers) for nested data."""
+    """(NumPy array, inferred dtype) for nested Python data."""
+    simple = _simple_scan(data) if data else None
+    if simple is not None:
+        sizes, kinds = simple
+        inferred = None
+        for kind in kinds:
+            d = _leaf_dtype_of_type(kind)
+            inferred = d if inferred is None else dt.promote_types(inferred, d)
+        if inferred is None:
+            inferred = dt.get_default_dtype()
+        return _build(data, sizes, inferred), inferred
     sizes = _sizes_of(data)
     scan = _Scan(sizes)
     if sizes:
@@ -275,6 +308,19 @@ def _sequence_array(data):
         raise TypeError(f'must be real number, not {kind}')
     if scan.has_tensors:
         data = _with_items(data)
+    return _build(data, sizes, inferred), inferred
+
+
+def _leaf_dtype_of_type(kind):
+    if kind is float:
+        return dt.get_default_dtype()
+    if kind is complex:
+        return dt.default_complex_dtype()
+    return _PY_DTYPES[kind]
+
+
+def _build(data, sizes, inferred):
+    """The NumPy array of checked nested data in the inferred dtype."""
     np_type = inferred.numpy_dtype
     if inferred is dt.bfloat16 or inferred is dt.float16:
         np_type = np.float32   # PyTorch rounds Python floats to float first
@@ -284,7 +330,7 @@ def _sequence_array(data):
         raise ValueError('Overflow when unpacking long long') from None
     if array.shape != tuple(sizes):
         array = array.reshape(sizes)
-    return array, inferred
+    return array
 
 
 def _leaf_error(kind):

@@ -75,6 +75,12 @@ def _compute(fn, dtype, *arrays):
     return fn(*arrays)
 
 
+def _contiguous(a, dtype=None):
+    """A C-contiguous array (0-d stays 0-d, unlike ``np.ascontiguousarray``)."""
+    a = np.asarray(a, dtype=dtype)
+    return a if a.flags.c_contiguous else a.copy(order='C')
+
+
 def _wrap(data, dtype, device):
     if type(data) is not np.ndarray:
         data = np.asarray(data)
@@ -195,6 +201,8 @@ def _mm(input, mat2, x, y, out, name='mm'):
     if dtype in _HALF or dtype is dt.bool:
         _no_bool(dtype, 'addmm_impl_cpu_')
         data = _compute(np.matmul, dtype, x, y)
+    elif x.shape[1] == 1:
+        data = np.multiply(x, y)    # BLAS forms k=1 products directly (keeping -0.0)
     else:
         data = np.matmul(x, y)
     result = make_tensor(data, dtype, input._device)
@@ -600,7 +608,7 @@ def _fused(cls, name, input, m1, m2, product, shape, beta, alpha, out):
         product = product * _scalar(alpha, dtype)
     if beta != 0:
         product = product + _bias_term(input, beta, dtype)
-    data = np.ascontiguousarray(product, dtype=dtype.numpy_dtype)
+    data = _contiguous(product, dtype=dtype.numpy_dtype)
     result = make_tensor(data, dtype, m1._device)
     if _grad_state.enabled and (input._requires_grad or m1._requires_grad or
                                 m2._requires_grad):
@@ -860,7 +868,7 @@ def tensordot(a, b, dims=2, out=None):
     rsizes = tuple(x.shape[d] for d in free_a) + tuple(y.shape[d] for d in free_b)
     lhs = x.transpose(free_a + dims_a).reshape(_prod(x.shape[d] for d in free_a), csize)
     rhs = y.transpose(dims_b + free_b).reshape(csize, _prod(y.shape[d] for d in free_b))
-    data = _compute(np.matmul, dtype, lhs, rhs).reshape(rsizes)
+    data = _compute(np.matmul if csize != 1 else np.multiply, dtype, lhs, rhs).reshape(rsizes)
     result = make_tensor(data, dtype, a._device)
     if _grad_state.enabled and (a._requires_grad or b._requires_grad):
         letters = iter(_LETTERS)
@@ -876,7 +884,7 @@ def tensordot(a, b, dims=2, out=None):
 
 
 def _sum_keep(x, axes, dtype):
-    return np.ascontiguousarray(np.sum(x, axis=axes, keepdims=True, dtype=x.dtype))
+    return _contiguous(np.sum(x, axis=axes, keepdims=True, dtype=x.dtype))
 
 
 def kron(input, other, *, out=None):
@@ -899,7 +907,7 @@ def kron(input, other, *, out=None):
     xa = x.reshape(sum(([s, 1] for s in xs), []))
     ya = y.reshape(sum(([1, s] for s in ys), []))
     data = np.multiply(xa, ya).reshape(tuple(a * b for a, b in zip(xs, ys)))
-    result = make_tensor(np.ascontiguousarray(data), dtype, input._device)
+    result = make_tensor(_contiguous(data), dtype, input._device)
     if _grad_state.enabled and (input._requires_grad or other._requires_grad):
         node = Kron.__new__(Kron)
         node._connect((input, other))
@@ -1191,6 +1199,10 @@ def _sum_product_pair(left, right, sum_dims, dtype):
         else:
             ro.append(i)
             ro_size *= right.shape[i]
+    if lo and ro and ro[-1] < lo[0]:
+        # PyTorch swaps the operands here so that the GEMM writes the output's order.
+        left, right, lo, ro = right, left, ro, lo
+        lo_size, ro_size = ro_size, lo_size
     out_size = [left.shape[d] for d in lro] + [left.shape[d] for d in lo] + \
         [1] * len(sum_dims) + [right.shape[d] for d in ro]
     lperm = lro + lo + list(sum_dims) + ro
@@ -1258,7 +1270,7 @@ def einsum(*args):
         view_of = None
     elif contracted:
         cls = ContractionSum
-        result_arr = np.ascontiguousarray(np.sum(result_arr, axis=tuple(
+        result_arr = _contiguous(np.sum(result_arr, axis=tuple(
             range(out_num_dim, total)), dtype=result_arr.dtype))
         view_of = None
     else:
@@ -1413,7 +1425,7 @@ def _cross(input, other, dim, default=False):
     dtype = input._dtype
     _no_bool(dtype, 'cross')
     data = _compute(lambda x, y: np.cross(x, y, axis=d), dtype, input._data, other._data)
-    result = make_tensor(np.ascontiguousarray(data), dtype, input._device)
+    result = make_tensor(_contiguous(data), dtype, input._device)
     if _grad_state.enabled and (input._requires_grad or other._requires_grad):
         _record_pair(LinalgCross, result, input, other, (d,))
     return result
@@ -1533,7 +1545,7 @@ def cdist(x1, x2, p=2.0, compute_mode='use_mm_for_euclid_dist_if_necessary'):
         else:
             data = np.sum(diff ** p, axis=-1) ** (1 / p)
         cls = Cdist
-    data = np.ascontiguousarray(np.broadcast_to(data, batch + (r1, r2)), dtype=a.dtype)
+    data = _contiguous(np.broadcast_to(data, batch + (r1, r2)), dtype=a.dtype)
     result = make_tensor(data, x1._dtype, x1._device)
     if _grad_state.enabled and (x1._requires_grad or x2._requires_grad):
         node = cls.__new__(cls)

@@ -9,6 +9,7 @@ __all__ = ['view', 'reshape', 'flatten', 'ravel', 'unflatten', 'transpose', 'swa
            'narrow', 'unbind', 'as_strided', 'detach', 'detach_', 'clone']
 
 from .. import _layout
+from .._dtype import dtype as _dtype_type
 from .._tensor import Tensor, make_view
 from ..autograd.function import Op, wrap_outputs, attach, check_same_device  # noqa: F401
 from ..autograd import grad_mode
@@ -52,7 +53,10 @@ def _size_args(args, name='view'):
     anything that is not an integer."""
     if len(args) == 1 and isinstance(args[0], (tuple, list)):
         args = args[0]
-    return tuple(_as_int(s, name) for s in args)
+    for s in args:
+        if type(s) is not int:
+            return tuple(_as_int(s, name) for s in args)
+    return tuple(args)
 
 
 # ---------------------------------------------------------------------------------------
@@ -83,14 +87,16 @@ def view(input, *shape, dtype=None):
 
     Raises RuntimeError when the input's strides do not allow the shape (use ``reshape``).
     """
-    if dtype is None and len(shape) == 1 and not isinstance(shape[0], (int, tuple, list)) \
-            and not hasattr(shape[0], '__index__'):
-        dtype = shape[0]
-    if dtype is not None:
-        return _view_dtype(input, dtype)
-    shape = _layout.infer_size(_size_args(shape), input._data.size)
-    if shape == input._data.shape:
+    if dtype is not None or (len(shape) == 1 and isinstance(shape[0], _dtype_type)):
+        return _view_dtype(input, dtype if dtype is not None else shape[0])
+    data = input._data
+    shape = _layout.infer_size(_size_args(shape), data.size)
+    old = data.shape
+    if shape == old:
         strides = input.stride()
+    elif data.flags.c_contiguous and old and old[-1] != 1 and data.size:
+        # One contiguous chunk (last dim stride 1): the new shape's contiguous strides.
+        strides = _layout.contiguous_strides(shape)
     else:
         strides = _view_strides_or_raise(input, shape)
     return View.apply(input, shape, strides)
@@ -171,7 +177,10 @@ def reshape(input, *shape):
     shape = _layout.infer_size(_size_args(shape), input._data.size)
     if shape == input._data.shape:
         return View.apply(input, shape, input.stride())
-    strides = _layout.view_strides(input._data.shape, input.stride(), shape)
+    data = input._data
+    if data.flags.c_contiguous and data.ndim and data.shape[-1] != 1 and data.size:
+        return View.apply(input, shape, _layout.contiguous_strides(shape))
+    strides = _layout.view_strides(data.shape, input.stride(), shape)
     if strides is not None:
         return View.apply(input, shape, strides)
     return UnsafeView.apply(input.clone(), shape)

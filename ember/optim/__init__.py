@@ -3,7 +3,7 @@
 Mirrors ``torch.optim``: ``Optimizer`` and the concrete algorithms, ``lr_scheduler`` and
 ``swa_utils`` as submodules.
 """
-from . import lr_scheduler, swa_utils  # noqa: F401
+from . import _functional, lr_scheduler, swa_utils  # noqa: F401
 from .adadelta import Adadelta
 from .adagrad import Adagrad
 from .adam import Adam

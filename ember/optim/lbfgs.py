@@ -1,13 +1,15 @@
 """L-BFGS: a quasi-Newton method with a limited history, optionally with a strong-Wolfe
 line search.
 
-The arithmetic runs on flat NumPy arrays. Where PyTorch's algorithm holds a 0-d tensor
+The arithmetic runs on flat NumPy arrays in host memory (parameters on another device are
+copied over and written back). Where PyTorch's algorithm holds a 0-d tensor
 (curvature products, step sizes derived from them) this module holds a NumPy scalar of the
 same dtype, so mixed arithmetic with Python floats rounds as PyTorch's does; the state dict
 stores such values as 0-d tensors and Python floats exactly where PyTorch does.
 """
 import numpy as np
 
+from .._device import CPU, backend_of
 from .._tensor import Tensor, make_tensor
 from ..autograd import grad_mode
 from ._kernels import add_, real_view
@@ -126,11 +128,17 @@ def _strong_wolfe(obj_func, x, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_chang
 # ---------------------------------------------------------------------------------------
 # state conversion: NumPy values inside the algorithm, tensors in ``state`` as PyTorch has
 # ---------------------------------------------------------------------------------------
+def _on_device(array, device):
+    """A host array moved to ``device`` (the array itself for the cpu)."""
+    if device is CPU:
+        return array
+    return backend_of(device).from_host(array, device.index)
+
+
 def _to_state(value, device):
-    if isinstance(value, np.ndarray):
-        return make_tensor(value, _dtype_of(value), device)
-    if isinstance(value, np.generic):
-        return make_tensor(np.asarray(value), _dtype_of(value), device)
+    if isinstance(value, (np.ndarray, np.generic)):
+        value = np.asarray(value)
+        return make_tensor(_on_device(value, device), _dtype_of(value), device)
     if isinstance(value, list):
         return [_to_state(v, device) for v in value]
     return value
@@ -199,27 +207,36 @@ class LBFGS(Optimizer):
             if p.grad is None:
                 view = np.zeros(p.numel(), dtype=p._data.dtype)
             else:
-                view = p.grad._data.reshape(-1)
+                view = p.grad._host_array().reshape(-1)
             views.append(real_view(view).reshape(-1))
         return np.concatenate(views)
+
+    @staticmethod
+    def _write(p, host):
+        """Store a host array into parameter ``p`` (a no-op for cpu, where it is p's own)."""
+        if p._device is not CPU:
+            p._data[...] = _on_device(host, p._device)
+        p._bump_version()
 
     def _add_grad(self, step_size, update):
         offset = 0
         for p in self._params:
-            data = real_view(p._data)
+            host = p._host_array()
+            data = real_view(host)
             numel = data.size
             add_(data, update[offset:offset + numel].reshape(data.shape), step_size)
-            p._bump_version()
+            self._write(p, host)
             offset += numel
         assert offset == self._numel()
 
     def _clone_param(self):
-        return [p._data.copy() for p in self._params]
+        return [p._host_array().copy() for p in self._params]
 
     def _set_param(self, params_data):
         for p, pdata in zip(self._params, params_data):
-            p._data[...] = pdata
-            p._bump_version()
+            if p._device is CPU:
+                p._data[...] = pdata
+            self._write(p, pdata)
 
     def _directional_evaluate(self, closure, x, t, d):
         self._add_grad(t, d)

@@ -172,7 +172,8 @@ def conv_input_grad(g, w, in_size, stride, pads, dilation, groups):
             target[lead + kernel_slices(index, dilation, stride, out_size)] += \
                 cols[lead + index]
     if any(lo or hi for lo, hi in pads):
-        gx = gx[lead + tuple(slice(lo, size - hi) for (lo, hi), size in zip(pads, padded))]
+        gx = xp.ascontiguousarray(
+            gx[lead + tuple(slice(lo, size - hi) for (lo, hi), size in zip(pads, padded))])
     return gx
 
 

@@ -83,24 +83,26 @@ def _unsqueeze_dims(t, dims, ndim):
 
 
 def norm_backward(x, norm, grad, p, dims):
-    """d norm / d x times ``grad`` (``norm``, ``grad`` kept with the reduced dims as 1s)."""
+    """d norm / d x times ``grad`` (``norm``, ``grad`` kept with the reduced dims as 1s);
+    0 where the norm is 0, as in PyTorch."""
     if p == 0:
         return x * 0
     if p == 1:
         return x.sgn() * grad
+    zero = norm == 0
+    safe = norm.masked_fill(zero, 1)
     if p == 2:
-        scale = (grad / norm).masked_fill(norm == 0, 0)
-        return x * scale
+        return x * (grad / safe).masked_fill(zero, 0)
     if p in (math.inf, -math.inf):
         hit = (x.abs() == norm)
         count = hit.sum(dims, keepdim=True)
         return x.sgn() * hit * (grad / count)
     a = x.abs()
-    if p < 1:
-        power = a.pow(p - 2).masked_fill(x == 0, 0) if p < 2 else a.pow(p - 2)
-        return x * power * grad / norm.pow(p - 1)
-    scale = (grad / norm.pow(p - 1)).masked_fill(norm == 0, 0)
-    return x * a.pow(p - 2) * scale if p >= 2 else x.sgn() * a.pow(p - 1) * scale
+    scale = (grad / safe.pow(p - 1)).masked_fill(zero, 0)
+    if p < 2:
+        # |x|^(p-1) sgn(x): finite at x == 0 for p >= 1
+        return x.sgn() * a.pow(p - 1) * scale
+    return x * a.pow(p - 2) * scale
 
 
 def vector_norm(input, p=2.0, dim=None, keepdim=False, node=Norm):

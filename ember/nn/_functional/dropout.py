@@ -38,7 +38,7 @@ def _bernoulli_like(input, keep, shape):
         if order is not None:
             drawn = default_generator.bernoulli(keep, tuple(shape[d] for d in order), np_dtype)
             return np.transpose(drawn, np.argsort(order))
-    return default_generator.bernoulli(keep, tuple(shape), np_dtype)
+    return default_generator.bernoulli(keep, tuple(shape), np_dtype).reshape(shape)
 
 
 def _memory_order(input):

@@ -279,7 +279,8 @@ def huber_loss(input, target, reduction='mean', delta=1.0, weight=None):
                              "'mean', 'sum'.")
         unweighted = HuberLoss.apply(input, target, input._dtype.numpy_dtype, 'none',
                                      float(delta))
-        return _weighted(unweighted, weight, input, reduction)
+        weighted = unweighted * weight
+        return weighted.mean() if reduction == 'mean' else _reduce(weighted, reduction)
     reduction = _reduction(reduction)
     return HuberLoss.apply(input, target, input._dtype.numpy_dtype, reduction, float(delta))
 
@@ -365,16 +366,19 @@ class NllLoss(Op):
             with np.errstate(invalid='ignore', divide='ignore'):
                 out = np.sum(loss) / total
         if ctx is not None:
-            ctx._nll = (x2.shape, safe, w, total, one_d)
+            ctx._nll = (x2.shape, safe, w, valid, total, one_d)
         return np.asarray(out).astype(x.dtype, copy=False)
 
     def backward(self, grad):
-        shape, safe, w, total, one_d = self._nll
+        shape, safe, w, valid, total, one_d = self._nll
         reduction = self.args[3]
         np_dtype = grad._data.dtype
         coef = -np.ones(safe.shape, dtype=np_dtype) if w is None else (-w).astype(np_dtype)
         if total is not None:
-            coef = coef / np_dtype.type(total) if total else coef * np.nan
+            with np.errstate(divide='ignore', invalid='ignore'):
+                coef = coef / np_dtype.type(total)
+        # ignored targets get exactly +0 (PyTorch never writes them)
+        coef = np.where(valid, coef, np_dtype.type(0))
         matrix = np.zeros(shape, dtype=np_dtype)
         if matrix.size:
             np.put_along_axis(matrix, safe[:, None], coef[:, None], axis=1)
@@ -406,6 +410,9 @@ def _check_nll(input, target, weight):
     if ndim <= 2:
         if target.dim() > 1:
             raise RuntimeError('0D or 1D target tensor expected, multi-target not supported')
+        if ndim == 1 and target.dim() == 1 and tshape[0] != 1:
+            raise ValueError('For 1D input, 1D target must have size 1, but got target size: '
+                             f'{tshape[0]}')
         if not (ndim == 1 and target.dim() == 0) and shape[0] != (tshape[0] if tshape else 1):
             raise RuntimeError(f'size mismatch (got input: {list(shape)}, target: '
                                f'{list(tshape)})')
@@ -564,7 +571,7 @@ class BinaryCrossEntropy(Op):
         if reduction == 'mean':
             grad = grad / max(x.numel(), 1)
         if w is not None:
-            grad = grad * make_tensor(w, x._dtype, x._device)
+            grad = grad * make_tensor(w.astype(x._data.dtype), x._dtype, x._device)
         grad_x = grad_y = None
         if self.next_functions[0][0] is not None:
             grad_x = grad * (x - y) / ((1 - x) * x).clamp_min(1e-12)
@@ -615,11 +622,12 @@ class BinaryCrossEntropyWithLogits(Op):
         x, y = self.saved
         w, pw, reduction = self.args[2], self.args[3], self.args[4]
         dev = x._device
+        compute = dt.promote_types(x._dtype, y._dtype)
         if reduction == 'mean':
             grad = grad / max(y.numel(), 1)
         if w is not None:
-            grad = grad * make_tensor(w, dt.from_numpy_dtype(w.dtype), dev)
-        pwt = None if pw is None else make_tensor(pw, dt.from_numpy_dtype(pw.dtype), dev)
+            grad = grad * make_tensor(w.astype(compute.numpy_dtype), compute, dev)
+        pwt = None if pw is None else make_tensor(pw.astype(compute.numpy_dtype), compute, dev)
         grad_x = grad_y = None
         if self.next_functions[0][0] is not None:
             if pwt is None:
@@ -676,8 +684,9 @@ class XLogY(Op):
         return np.asarray(np.where(np.isnan(x), x, out))
 
     def backward(self, grad):
+        # xlogy(t, t): d/dt = xlogy(t != 0, t) + t / t (NaN at t == 0, as in PyTorch)
         x = self.saved[0]
-        return (grad * (x.log() + 1).masked_fill(x == 0, 0.0),)
+        return (grad * (x.log().masked_fill(x == 0, 0.0) + x / x),)
 
 
 def kl_div(input, target, size_average=None, reduce=None, reduction='mean', log_target=False):
@@ -945,6 +954,9 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     if weight is not None and weight.numel() != n_classes:
         raise RuntimeError(f'inconsistent weight size, expected {n_classes} but got '
                            f'{list(weight.shape)}')
+    if weight is not None and weight._dtype is not input._dtype:
+        raise RuntimeError(f'expected scalar type {_type_name(input._dtype)} but found '
+                           f'{_type_name(weight._dtype)}')
     w = None if weight is None else weight._data
     return MultiMarginLoss.apply(input, target._data, p, margin, w, reduction)
 

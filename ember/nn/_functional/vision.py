@@ -190,7 +190,10 @@ def _pad_index(size, lo, hi, mode):
     elif mode == 'replicate':
         src = np.clip(src, 0, size - 1)
     else:
-        src = np.mod(src, size)
+        # Wraps around the part that survives cropping (negative pads crop first).
+        start, stop = max(-lo, 0), size - max(-hi, 0)
+        src = start + np.mod(np.arange(size + lo + hi, dtype=np.int64) - max(lo, 0),
+                             stop - start)
     return src
 
 
@@ -601,10 +604,13 @@ def _col2im(cols, size, kernel, dilation, padding, stride, out_size):
 
 
 class Im2Col(Op):
+    """``unfold``: (N, C, H, W) -> (N, C * kh * kw, L); unbatched inputs lack N."""
     node_name = 'Im2ColBackward0'
 
     @staticmethod
     def forward(ctx, x, kernel, dilation, padding, stride, out_size, size):
+        if x.ndim == 3:
+            return _im2col(x[None], kernel, dilation, padding, stride, out_size)[0]
         return _im2col(x, kernel, dilation, padding, stride, out_size)
 
     def backward(self, grad):
@@ -613,10 +619,13 @@ class Im2Col(Op):
 
 
 class Col2Im(Op):
+    """``fold``: (N, C * kh * kw, L) -> (N, C, H, W), summing overlaps."""
     node_name = 'Col2ImBackward0'
 
     @staticmethod
     def forward(ctx, cols, size, kernel, dilation, padding, stride, out_size):
+        if cols.ndim == 2:
+            return _col2im(cols[None], size, kernel, dilation, padding, stride, out_size)[0]
         return _col2im(cols, size, kernel, dilation, padding, stride, out_size)
 
     def backward(self, grad):
@@ -666,8 +675,7 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
                            f'dilation={dilation}, padding={padding}, calculated shape of the '
                            f'array of sliding blocks as {blocks}, but its components must be at '
                            f'least one.')
-    out = Im2Col.apply(x, kernel, dilation, padding, stride, blocks, size)
-    return out if batched else out.squeeze(0)
+    return Im2Col.apply(input, kernel, dilation, padding, stride, blocks, size)
 
 
 def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
@@ -700,8 +708,7 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
                            f"size of input's dimension 2 to match the calculated number of "
                            f"sliding blocks {blocks[0]} * {blocks[1]} = {_prod(blocks)}, but got "
                            f"input.size(2)={x.shape[2]}.")
-    out = Col2Im.apply(x, size, kernel, dilation, padding, stride, blocks)
-    return out if batched else out.squeeze(0)
+    return Col2Im.apply(input, size, kernel, dilation, padding, stride, blocks)
 
 
 # ---------------------------------------------------------------------------------------
@@ -875,10 +882,11 @@ def _grid_sample_arrays(x, grid, mode, padding_mode, align_corners, need_grads, 
                 s = (vals * go).sum(1)
                 grad_ix += s * dwx
                 grad_iy += s * dwy
+    out = np.ascontiguousarray(out, dtype=x.dtype)
     if gout is None:
-        return out.astype(x.dtype), None, None
+        return out, None, None
     grad_grid = np.stack([grad_ix * dix, grad_iy * diy], axis=-1)
-    return out.astype(x.dtype), grad_x.astype(x.dtype), grad_grid.astype(grid.dtype)
+    return out, grad_x.astype(x.dtype), grad_grid.astype(grid.dtype)
 
 
 class GridSampler2D(Op):
