@@ -600,7 +600,7 @@ class LinalgCholeskyEx(Op):
         phi = matmul(L.mH, grad) * _tril_mask(n, L, 0.5)
         # gA = L^-H phi L^-1, symmetrised (only symmetric perturbations are meaningful).
         Y = solve(L.mH, phi)
-        gA = solve(L, Y.mH, left=True).mH
+        gA = solve(L.mH, Y.mH).mH
         return (_sym(gA),)
 
 

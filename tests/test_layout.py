@@ -16,7 +16,7 @@ except ImportError:  # pragma: no cover
     torch = None
 
 requires_torch = pytest.mark.skipif(torch is None, reason='PyTorch is not installed')
-SETTINGS = settings(max_examples=120, deadline=None,
+SETTINGS = settings(max_examples=80, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
 
 
