@@ -15,7 +15,7 @@ class memory_format:
         return 'ember.' + self.name
 
     def __reduce__(self):
-        return (globals().__getitem__, (self.name,))
+        return self.name  # pickled by reference to this module's global of that name
 
 
 contiguous_format = memory_format('contiguous_format')
@@ -32,6 +32,9 @@ class layout:
 
     def __repr__(self):
         return 'ember.' + self.name
+
+    def __reduce__(self):
+        return self.name
 
 
 strided = layout('strided')

@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 import ember
-from ember import _dtype
 from oracle import check, requires_torch
 
 try:

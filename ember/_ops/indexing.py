@@ -507,20 +507,25 @@ def _basic_view(self, parsed):
 # ---------------------------------------------------------------------------------------
 def _index_operands(advanced):
     """The advanced items as PyTorch indexes with them (each int array, and for a k-dim mask
-    its k nonzero() columns), with the view dims they index."""
+    its k nonzero() columns): the view dims they index and their (shape, strides)."""
     dims = []
     arrays = []
     for dim, array in advanced:
         if array.dtype == np.bool_:
-            columns = np.nonzero(array)
-            k = len(columns)
-            for j, col in enumerate(columns):
+            k = array.ndim
+            shape = (int(np.count_nonzero(array)),)
+            for j in range(k):
                 dims.append(dim + j)
-                arrays.append((col.shape, (k,)))
+                arrays.append((shape, (k,)))
         else:
             dims.append(dim)
-            arrays.append((array.shape, tuple(s // array.itemsize for s in array.strides)))
+            arrays.append((array.shape, array))
     return dims, arrays
+
+
+def _array_strides(array):
+    item = array.itemsize
+    return tuple(s // item for s in array.strides)
 
 
 def advanced_result(view_shape, view_strides, advanced, layout=True):
@@ -528,17 +533,32 @@ def advanced_result(view_shape, view_strides, advanced, layout=True):
     and laid out as PyTorch does: the index dims replace the indexed dims when adjacent, else
     go first; the other dims keep the input's memory order."""
     dims, arrays = _index_operands(advanced)
-    try:
-        index_shape = tuple(np.broadcast_shapes(*[s for s, _ in arrays]))
-    except ValueError:
-        raise IndexError('shape mismatch: indexing tensors could not be broadcast together '
-                         'with shapes ' + ', '.join(str(list(s)) for s, _ in arrays)) from None
-    adjacent = dims == list(range(dims[0], dims[0] + len(dims)))
-    before = list(range(dims[0])) if adjacent else []
-    after = [d for d in range(len(view_shape)) if d not in dims and d not in before]
+    if len(arrays) == 1:
+        index_shape = arrays[0][0]
+    else:
+        try:
+            index_shape = tuple(np.broadcast_shapes(*[s for s, _ in arrays]))
+        except ValueError:
+            raise IndexError('shape mismatch: indexing tensors could not be broadcast together '
+                             'with shapes ' + ', '.join(str(list(s)) for s, _ in arrays)) \
+                from None
+    first = dims[0]
+    adjacent = dims[-1] - first == len(dims) - 1 and dims == list(range(first, first +
+                                                                        len(dims)))
+    n_view = len(view_shape)
+    if adjacent:
+        before = list(range(first))
+        after = list(range(dims[-1] + 1, n_view))
+    else:
+        before = []
+        after = [d for d in range(n_view) if d not in dims]
     out_shape = tuple(view_shape[d] for d in before) + index_shape + \
         tuple(view_shape[d] for d in after)
     if not layout or len(out_shape) < 2:
+        return out_shape, None
+    # A row-major input indexed by row-major indices gives a row-major result.
+    if tuple(view_strides) == _layout.contiguous_strides(view_shape) and all(
+            (a.flags.c_contiguous if type(a) is _ndarray else a == (1,)) for _, a in arrays):
         return out_shape, None
     src = tuple(view_strides[d] for d in before) + (0,) * len(index_shape) + \
         tuple(view_strides[d] for d in after)
@@ -553,6 +573,8 @@ def advanced_result(view_shape, view_strides, advanced, layout=True):
     pad_after = tuple(1 if out_shape[i] == 1 else 0
                       for i in range(n_before + len(index_shape), len(out_shape)))
     for shape, strides in arrays:
+        if type(strides) is _ndarray:
+            strides = _array_strides(strides)
         operands.append(pad_before + _aligned(index_shape, shape, strides) + pad_after)
     perm = _dim_order(out_shape, operands)
     if perm == list(range(len(out_shape) - 1, -1, -1)):
@@ -610,10 +632,78 @@ class IndexPutAccumulate(Op):
         return Index.apply(grad, self.args[2], None)
 
 
+def _simple_view(self, index, bare):
+    """Fast path for an index made only of ints and slices (the common case): the view, or
+    None when the index needs the general parser."""
+    data = self._data
+    shape = data.shape
+    if len(index) > len(shape):
+        return None
+    strides = self.stride()
+    key = []
+    out_strides = []
+    offset = 0
+    kind = 'slice' if bare else None
+    for d, item in enumerate(index):
+        kind_of = type(item)
+        if kind_of is int:
+            size = shape[d]
+            if not -size <= item < size:
+                return None
+            if item < 0:
+                item += size
+            key.append(item)
+            offset += item * strides[d]
+            kind = 'select'
+        elif kind_of is slice:
+            step = item.step
+            if step is None:
+                step = 1
+            elif type(step) is not int or step <= 0:
+                return None
+            start, stop = item.start, item.stop
+            if (start is not None and type(start) is not int) or (
+                    stop is not None and type(stop) is not int):
+                return None
+            size = shape[d]
+            start, stop, _ = item.indices(size)
+            if stop < start:
+                stop = start
+            key.append(slice(start, stop, step))
+            out_strides.append(strides[d] * step)
+            offset += start * strides[d]
+            if start or stop != size or step != 1:
+                kind = 'slice'
+        else:
+            return None
+    return _VIEW_CLASSES[kind].apply(self, tuple(key), tuple(out_strides) +
+                                     strides[len(index):], offset)
+
+
+def _take_rows(self, index):
+    """Fast path for ``t[int_tensor]``: rows of a row-major tensor (None: use the parser)."""
+    idx = index._data
+    data = self._data
+    if (index._dtype is not dt.int64 and index._dtype is not dt.int32) or not idx.ndim or \
+            not data.ndim or index._device is not self._device or type(idx) is not _ndarray:
+        return None
+    if idx.ndim + data.ndim > 2 and not (
+            idx.flags.c_contiguous and data.flags.c_contiguous and
+            self.stride() == _layout.contiguous_strides(data.shape)):
+        return None
+    try:
+        result = Index.apply(self, (idx,), None)
+    except IndexError:      # out of bounds: the parser raises PyTorch's message
+        return None
+    result._stride = _layout.contiguous_strides(result._data.shape)
+    return result
+
+
 def getitem(self, index):
     """``t[index]``: ints, slices, None and ... give a view; lists, tensors, arrays and masks
     give a copy (after the view of the basic items)."""
-    if type(index) is int:
+    kind = type(index)
+    if kind is int:
         data = self._data
         if data.ndim:
             size = data.shape[0]
@@ -623,7 +713,15 @@ def getitem(self, index):
                 strides = self.stride()
                 return SelectView.apply(self, (index,), strides[1:], index * strides[0])
             raise IndexError(f'index {index} is out of bounds for dimension 0 with size {size}')
-    parsed = parse_index(self, index, bare_slice=type(index) is slice)
+    elif kind is slice or kind is tuple:
+        view = _simple_view(self, (index,) if kind is slice else index, kind is slice)
+        if view is not None:
+            return view
+    elif kind is Tensor:
+        result = _take_rows(self, index)
+        if result is not None:
+            return result
+    parsed = parse_index(self, index, bare_slice=kind is slice)
     if not parsed.advanced:
         return _basic_view(self, parsed)
     view = self if parsed.kind is None else _basic_view(self, parsed)
@@ -816,10 +914,39 @@ class _ZeroAt(Op):
         return _ZeroAt.apply(grad, self.args[1], self.args[2])
 
 
+def _plain_item(item):
+    kind = type(item)
+    if kind is int:
+        return True
+    if kind is slice:
+        step = item.step
+        return (step is None or (type(step) is int and step > 0)) and \
+            (item.start is None or type(item.start) is int) and \
+            (item.stop is None or type(item.stop) is int)
+    return False
+
+
+_FAST_VALUES = (int, float, bool)
+
+
 def setitem(self, index, value):
     """``t[index] = value``: writes in place (through views too). ``value`` is a number or a
     tensor broadcast to the indexed shape (cast to ``t``'s dtype for basic indices; advanced
     indices need the same dtype, as in PyTorch)."""
+    if type(value) in _FAST_VALUES and not self._requires_grad and \
+            type(self._data) is _ndarray:
+        # Fast path: a number written at ints and slices needs no history; NumPy does the
+        # write, and anything unusual (bounds, overflow, read-only) takes the full path.
+        kind = type(index)
+        if kind is int or (kind is slice and _plain_item(index)) or (
+                kind is tuple and all(_plain_item(i) for i in index)):
+            try:
+                self._data[index] = value
+            except (IndexError, ValueError, OverflowError, TypeError):
+                pass
+            else:
+                self._bump_version()
+                return
     from .elementwise import check_inplace, _history_snapshot, _rebase_view
     parsed = parse_index(self, index)
     source, value_tensor = _value_source(self, value)

@@ -103,15 +103,25 @@ def _restore_dims(grad, input_shape, dims, keepdim):
     return grad
 
 
-def _out(result, out):
+def _out(result, out, name=None):
+    """Copy into ``out=``; (values, indices) ops return PyTorch's ``<op>_out`` tuple."""
     if out is None:
         return result
     from .elementwise import copy_into_out
     if isinstance(result, tuple):
         if not isinstance(out, (tuple, list)) or len(out) != len(result):
             raise TypeError(f'out must be a tuple of {len(result)} tensors')
-        return type(result)(*[copy_into_out(r, o) for r, o in zip(result, out)])
+        name = name or type(result).__name__
+        kind = make_return_type(name + '_out', type(result)._fields)
+        return kind(*[copy_into_out(r, o) for r, o in zip(result, out)])
     return copy_into_out(result, out)
+
+
+def _out_dtype(dtype, out):
+    """Reductions compute in the dtype of ``out=`` when no ``dtype`` is given."""
+    if dtype is None and isinstance(out, Tensor):
+        return out._dtype
+    return dtype
 
 
 def _nan_mask(x):
@@ -169,9 +179,11 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):  # noqa: A001
     """Sum of all elements, or over ``dim`` (int or tuple). Integers and bools sum to int64
     unless ``dtype`` says otherwise."""
     _check_tensor(input, 'sum')
+    dtype = _out_dtype(dtype, out)
     dims = reduce_dims(input, dim)
     target = _sum_dtype(input, dtype)
-    np_dtype = None if target is input._dtype else target.numpy_dtype
+    np_dtype = None if target is input._dtype and target.category >= _FLOAT else \
+        target.numpy_dtype
     result = (Sum if dim is None else SumDim).apply(input, dims, keepdim, np_dtype)
     return _out(result, out)
 
@@ -198,9 +210,11 @@ def nansum(input, dim=None, keepdim=False, *, dtype=None, out=None):
     _check_tensor(input, 'nansum')
     if input._dtype.is_complex:
         raise RuntimeError('nansum does not support complex inputs')
+    dtype = _out_dtype(dtype, out)
     dims = reduce_dims(input, dim)
     target = _sum_dtype(input, dtype)
-    np_dtype = None if target is input._dtype else target.numpy_dtype
+    np_dtype = None if target is input._dtype and target.category >= _FLOAT else \
+        target.numpy_dtype
     return _out(Nansum.apply(input, dims, keepdim, np_dtype), out)
 
 
@@ -334,6 +348,7 @@ class ProdDim(Prod):
 def prod(input, dim=None, keepdim=False, *, dtype=None, out=None):
     """Product of all elements, or along one ``dim``. Integers and bools give int64."""
     _check_tensor(input, 'prod')
+    dtype = _out_dtype(dtype, out)
     if isinstance(dim, dt.dtype):
         dim, dtype = None, dim
     if isinstance(dim, (tuple, list)):
@@ -341,7 +356,8 @@ def prod(input, dim=None, keepdim=False, *, dtype=None, out=None):
                         f'({type(dim).__name__}), but expected (int dim, bool keepdim = False, '
                         '*, torch.dtype dtype = None)')
     target = _sum_dtype(input, dtype)
-    np_dtype = None if target is input._dtype else target.numpy_dtype
+    np_dtype = None if target is input._dtype and target.category >= _FLOAT else \
+        target.numpy_dtype
     if dim is None:
         return _out(Prod.apply(input, None, False, np_dtype), out)
     d = _one_dim(input, dim)
@@ -436,7 +452,7 @@ def _max_min(all_cls, dim_cls, pair_fn, input, dim, keepdim, other, name, out):
         return _out(all_cls.apply(input), out)
     _no_complex(input, name, f'{name}_cpu')
     d = _one_dim(input, dim)
-    return _out(_selecting(dim_cls, name, input, d, keepdim), out)
+    return _out(_selecting(dim_cls, name, input, d, keepdim), out, name)
 
 
 def max(input, dim=None, keepdim=False, *, other=None, out=None):  # noqa: A001
@@ -502,7 +518,10 @@ class Aminmax(Op):
 
     @staticmethod
     def forward(ctx, x, dims, keepdim):
-        if x.size == 0 or (dims and x.ndim and builtins.any(x.shape[d] == 0 for d in dims)):
+        if dims and x.ndim and x.shape[dims[0]] == 0:
+            raise IndexError(f'aminmax: Expected reduction dim {dims[0]} to have non-zero '
+                             'size.')
+        if x.size == 0 and dims is None:
             raise RuntimeError('aminmax(): cannot compute aminmax over an empty dimension as '
                                'the operation has no identity.')
         low = _contiguous(np.min(x, axis=dims, keepdims=keepdim))
@@ -533,11 +552,13 @@ def aminmax(input, *, dim=None, keepdim=False, out=None):
     _check_tensor(input, 'aminmax')
     dims = None if dim is None else (_one_dim(input, dim),) if input._data.ndim else ()
     low, high = Aminmax.apply(input, dims, keepdim)
-    return _out(_aminmax_type(low, high), out)
+    return _out(_aminmax_type(low, high), out, 'aminmax')
 
 
 def _arg(fn, input, dim, keepdim, name):
     _check_tensor(input, name)
+    if input._dtype is dt.bool:
+        raise RuntimeError(f'{name}(): does not support bool input')
     data = input._data
     if dim is None:
         if data.size == 0:
@@ -650,6 +671,7 @@ class Std(Var):
 class VarMean(Op):
     node_name = 'VarMeanBackward0'
     save_args = (0,)
+    save_output = True
     public = 'var_mean'
 
     @classmethod
@@ -658,8 +680,6 @@ class VarMean(Op):
         first = np.sqrt(variance) if cls.public == 'std_mean' else variance
         real = x.real.dtype if x.dtype.kind == 'c' else x.dtype
         first = _finish(first, dims, keepdim, real)
-        if ctx is not None:
-            ctx.first = first
         return first, _finish(center, dims, keepdim, x.dtype)
 
     def backward(self, grad_first, grad_mean=None):
@@ -669,9 +689,7 @@ class VarMean(Op):
         total = None
         if grad_first is not None:
             if self.public == 'std_mean':
-                std = make_tensor(self.first, dt.from_numpy_dtype(self.first.dtype),
-                                  x._device)
-                grad_first = _std_to_var_grad(grad_first, std)
+                grad_first = _std_to_var_grad(grad_first, self.output)
             total = _var_grad(grad_first, x, dims, keepdim, correction, shape)
         if grad_mean is not None:
             part = _restore_dims(grad_mean, shape, dims, keepdim).expand(shape) / \
@@ -731,6 +749,11 @@ class VectorNorm(Op):
             if a.size == 0 and dims is None:
                 raise RuntimeError('linalg.vector_norm cannot compute the inf norm on an empty '
                                    'tensor because the operation does not have an identity')
+            for d in dims or ():
+                if a.shape[d] == 0:
+                    raise RuntimeError(f'linalg.vector_norm cannot compute the inf norm on the '
+                                       f'dimension {d}because this dimension is empty and the '
+                                       'operation does not have an identity')
             out = (np.max if p > 0 else np.min)(a, axis=dims, keepdims=keepdim)
         elif p == 0:
             out = np.sum(a != 0, axis=dims, keepdims=keepdim).astype(real)
@@ -904,7 +927,8 @@ def _cumulative(cls, input, dim, dtype, name):
     _check_tensor(input, name)
     d = _one_dim(input, dim)
     target = _sum_dtype(input, dtype)
-    np_dtype = None if target is input._dtype else target.numpy_dtype
+    np_dtype = None if target is input._dtype and target.category >= _FLOAT else \
+        target.numpy_dtype
     if np_dtype is not None and cls is Cumprod:
         input = input.to(target)
         np_dtype = None
@@ -913,11 +937,13 @@ def _cumulative(cls, input, dim, dtype, name):
 
 def cumsum(input, dim, *, dtype=None, out=None):
     """Running sums along ``dim``; integers and bools give int64."""
+    dtype = _out_dtype(dtype, out)
     return _out(_cumulative(Cumsum, input, dim, dtype, 'cumsum'), out)
 
 
 def cumprod(input, dim, *, dtype=None, out=None):
     """Running products along ``dim``; integers and bools give int64."""
+    dtype = _out_dtype(dtype, out)
     return _out(_cumulative(Cumprod, input, dim, dtype, 'cumprod'), out)
 
 
@@ -956,13 +982,15 @@ class Cummin(Cummax):
 def cummax(input, dim, *, out=None):
     """Running maximum along ``dim`` and the index where it was reached."""
     _check_tensor(input, 'cummax')
-    return _out(_selecting(Cummax, 'cummax', input, _one_dim(input, dim), False), out)
+    return _out(_selecting(Cummax, 'cummax', input, _one_dim(input, dim), False), out,
+                'cummax')
 
 
 def cummin(input, dim, *, out=None):
     """Running minimum along ``dim`` and the index where it was reached."""
     _check_tensor(input, 'cummin')
-    return _out(_selecting(Cummin, 'cummin', input, _one_dim(input, dim), False), out)
+    return _out(_selecting(Cummin, 'cummin', input, _one_dim(input, dim), False), out,
+                'cummin')
 
 
 # ---------------------------------------------------------------------------------------
@@ -1030,8 +1058,9 @@ class MedianAll(Op):
     def forward(cls, ctx, x):
         flat = x.reshape(-1)
         if flat.size == 0:
+            # (PyTorch hands back NaN, or the smallest value of an integer type)
             return np.array(np.nan, dtype=x.dtype) if x.dtype.kind == 'f' else \
-                np.zeros((), dtype=x.dtype)
+                np.array(np.iinfo(x.dtype).min, dtype=x.dtype)
         index = _median_index(flat, 0, cls.ignore_nan)
         return np.asarray(flat[index[0]])
 
@@ -1078,22 +1107,48 @@ def _take(x, index, dim, keepdim):
     return _contiguous(values), _contiguous(index.astype(np.int64, copy=False))
 
 
+def _no_bool(input, kernel):
+    if input._dtype is dt.bool:
+        raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'')
+
+
+def _bool_selection_check(input, dim, name, kernel):
+    """An empty reduced dim is an IndexError; otherwise bool inputs with elements are
+    refused (empty ones give empty results)."""
+    shape = input._data.shape
+    if shape and shape[dim] == 0:
+        raise IndexError(f'{name}(): Expected reduction dim {dim} to have non-zero size.')
+    if input._data.size:
+        _no_bool(input, kernel)
+
+
 def median(input, dim=None, keepdim=False, *, out=None):
     """The lower median of all elements (NaN if any is NaN); with ``dim``, the
     ``(values, indices)`` of the median along it."""
     _check_tensor(input, 'median')
     if dim is None:
+        if input._dtype is dt.bool:
+            if input._data.size == 0:
+                return make_tensor(np.array(True), dt.bool, input._device)
+            _no_bool(input, 'median_cpu')
         return _out(MedianAll.apply(input), out)
-    return _out(_selecting(MedianDim, 'median', input, _one_dim(input, dim), keepdim), out)
+    d = _one_dim(input, dim)
+    _bool_selection_check(input, d, 'median', 'median_out')
+    return _out(_selecting(MedianDim, 'median', input, d, keepdim), out, 'median')
 
 
 def nanmedian(input, dim=None, keepdim=False, *, out=None):
     """``median`` ignoring NaN (NaN only where a slice is all NaN)."""
     _check_tensor(input, 'nanmedian')
     if dim is None:
+        if input._dtype is dt.bool:
+            if input._data.size == 0:
+                return make_tensor(np.array(True), dt.bool, input._device)
+            _no_bool(input, 'nanmedian_cpu')
         return _out(NanmedianAll.apply(input), out)
-    return _out(_selecting(NanmedianDim, 'nanmedian', input, _one_dim(input, dim), keepdim),
-                out)
+    d = _one_dim(input, dim)
+    _bool_selection_check(input, d, 'nanmedian', 'median_out')
+    return _out(_selecting(NanmedianDim, 'nanmedian', input, d, keepdim), out, 'nanmedian')
 
 
 class Kthvalue(Op):
@@ -1105,20 +1160,85 @@ class Kthvalue(Op):
             return x.copy(), np.zeros((), dtype=np.int64)
         order = _stable_order(x, dim)
         index = np.take(order, [k - 1], axis=dim)
+        index = _resolve_ties(x, dim, index, k - 1)
         return _take(x, index, dim, keepdim)
 
     def backward(self, grad, grad_indices=None):
         return (_select_backward(self, grad),)
 
 
+def _quickselect_index(values, k):
+    """The index PyTorch's kthvalue reports among equal values: it selects with Sedgewick's
+    median-of-three partition-exchange scheme (NaN counts as largest), which does not keep
+    ties in order. ``values`` is one slice as a Python list."""
+    vals = list(values)
+    idx = list(range(len(vals)))
+
+    def greater(a, b):
+        return (a != a and b == b) or a > b
+
+    def swap(i, j):
+        vals[i], vals[j] = vals[j], vals[i]
+        idx[i], idx[j] = idx[j], idx[i]
+
+    lo, hi = 0, len(vals) - 1
+    while hi > lo:
+        if hi == lo + 1:
+            if greater(vals[lo], vals[hi]):
+                swap(lo, hi)
+            break
+        swap((lo + hi) >> 1, lo + 1)
+        if greater(vals[lo + 1], vals[hi]):
+            swap(lo + 1, hi)
+        if greater(vals[lo], vals[hi]):
+            swap(lo, hi)
+        if greater(vals[lo + 1], vals[lo]):
+            swap(lo + 1, lo)
+        i, j, pivot = lo + 1, hi, vals[lo]
+        while True:
+            i += 1
+            while greater(pivot, vals[i]):
+                i += 1
+            j -= 1
+            while greater(vals[j], pivot):
+                j -= 1
+            if j < i:
+                break
+            swap(i, j)
+        swap(lo, j)
+        if j <= k:
+            lo = i
+        if j >= k:
+            hi = j - 1
+    return idx[k]
+
+
+def _resolve_ties(x, dim, index, k):
+    """Redo the selection for the slices whose selected value occurs more than once (only
+    there does the choice of index show)."""
+    chosen = np.take_along_axis(x, index, axis=dim)
+    same = (x == chosen)
+    if x.dtype.kind in 'fc':
+        same |= np.isnan(x) & np.isnan(chosen)
+    tied = same.sum(axis=dim, keepdims=True) > 1
+    if not tied.any():
+        return index
+    moved = np.moveaxis(x, dim, -1)
+    out = np.moveaxis(index.copy(), dim, -1)
+    for position in zip(*np.nonzero(np.moveaxis(tied, dim, -1)[..., 0])):
+        out[position + (0,)] = _quickselect_index(moved[position].tolist(), k)
+    return np.moveaxis(out, -1, dim)
+
+
 def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
     """The ``k``-th smallest element (1-based) along ``dim`` and its index."""
     _check_tensor(input, 'kthvalue')
     d = _one_dim(input, dim)
+    _bool_selection_check(input, d, 'kthvalue', 'kthvalue_cpu')
     size = input._data.shape[d] if input._data.ndim else 1
     if not 1 <= k <= size:
         raise RuntimeError(f'kthvalue(): selected number k out of range for dimension {d}')
-    return _out(_selecting(Kthvalue, 'kthvalue', input, d, keepdim, k), out)
+    return _out(_selecting(Kthvalue, 'kthvalue', input, d, keepdim, k), out, 'kthvalue')
 
 
 class Mode(Op):
@@ -1128,14 +1248,16 @@ class Mode(Op):
     def forward(ctx, x, dim, keepdim):
         if x.ndim == 0:
             return x.copy(), np.zeros((), dtype=np.int64)
+        if x.shape[dim] == 0:
+            raise IndexError(f'mode(): Expected reduction dim {dim} to have non-zero size.')
+        if x.size == 0:
+            shape = list(x.shape)
+            shape[dim] = 1
+            return _take(np.empty(shape, dtype=x.dtype), np.zeros(shape, dtype=np.int64),
+                         dim, keepdim)
         moved = np.moveaxis(x, dim, -1)
         n = moved.shape[-1]
         rows = moved.reshape(-1, n)
-        if n == 0:
-            shape = list(x.shape)
-            shape[dim] = 1
-            values = np.empty(shape, dtype=x.dtype)
-            return _take(values, np.zeros(shape, dtype=np.int64), dim, keepdim)
         ordered = np.sort(rows, axis=1)
         new_run = np.ones(ordered.shape, dtype=bool)
         new_run[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
@@ -1166,7 +1288,7 @@ def mode(input, dim=-1, keepdim=False, *, out=None):
     """The most frequent value along ``dim`` (the smallest among equally frequent ones) and
     the index of its last occurrence."""
     _check_tensor(input, 'mode')
-    return _out(_selecting(Mode, 'mode', input, _one_dim(input, dim), keepdim), out)
+    return _out(_selecting(Mode, 'mode', input, _one_dim(input, dim), keepdim), out, 'mode')
 
 
 # ---------------------------------------------------------------------------------------
@@ -1238,18 +1360,17 @@ class Quantile(Op):
 
 
 def _quantile_shape(values, shape, dim, keepdim, scalar_q):
-    """(Q, rows) results in PyTorch's layout: quantiles first (unless q is a number)."""
+    """(Q, rows) results in PyTorch's shape and layout: the quantiles come first (unless q
+    is a number), as a transposed view of a contiguous (rows..., Q) array."""
     n_q = values.shape[0]
     if dim is None:
-        out = values.reshape([n_q] + ([1] * len(shape) if keepdim else []))
+        outer = [1] * len(shape) if keepdim else []
     else:
-        rest = list(shape[:dim]) + list(shape[dim + 1:])
-        out = values.reshape([n_q] + rest)
-        if keepdim:
-            out = np.expand_dims(out, dim + 1)
+        outer = list(shape[:dim]) + ([1] if keepdim else []) + list(shape[dim + 1:])
+    out = np.ascontiguousarray(values.T).reshape(outer + [n_q])
     if scalar_q:
-        out = out[0]
-    return _contiguous(out)
+        return _contiguous(out[..., 0])
+    return np.moveaxis(out, -1, 0)
 
 
 def _quantile_rows(g, shape, dim, keepdim, scalar_q):
