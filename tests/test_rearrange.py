@@ -202,8 +202,8 @@ REARRANGE = [
     ('cartesian_prod_one', lambda torch: (lambda b: (b, torch.cartesian_prod(b)))(
         base(torch, 3))),
     ('cartesian_prod_0d', lambda torch: torch.cartesian_prod(torch.tensor(1.), base(torch, 3))),
-    ('cartesian_prod_dtypes', lambda torch: torch.cartesian_prod(base(torch, 2),
-                                                                 base(torch, 3, dtype=torch.int64))),
+    ('cartesian_prod_dtypes', lambda torch: torch.cartesian_prod(
+        base(torch, 2), base(torch, 3, dtype=torch.int64))),
     ('combinations', lambda torch: torch.combinations(base(torch, 4))),
     ('combinations_3', lambda torch: torch.combinations(base(torch, 4), 3)),
     ('combinations_repl', lambda torch: torch.combinations(base(torch, 3), 2,

@@ -12,7 +12,7 @@ put it first). ``t[index] = v`` parses the same way and writes through the view.
 
 __all__ = ['where', 'nonzero', 'argwhere', 'masked_fill', 'masked_select', 'masked_scatter',
            'index_select', 'index_add', 'index_copy', 'index_fill', 'index_put', 'scatter',
-           'scatter_add', 'scatter_reduce', 'gather', 'take', 'take_along_dim']
+           'scatter_add', 'scatter_reduce', 'gather', 'take', 'take_along_dim', 'put']
 
 import warnings
 
@@ -312,6 +312,15 @@ class ParsedIndex:
     """An index split into one basic view (a NumPy key plus PyTorch's strides and storage
     offset) and the advanced items applied to that view."""
     __slots__ = ('key', 'strides', 'offset', 'kind', 'advanced', 'view_shape')
+
+    @classmethod
+    def positions(cls, arrays):
+        """Advanced int arrays, one per leading dim, on the tensor itself."""
+        parsed = cls()
+        parsed.key = ()
+        parsed.kind = None
+        parsed.advanced = list(enumerate(arrays))
+        return parsed
 
     def adv_key(self):
         return adv_key(self.advanced)
@@ -947,8 +956,13 @@ def setitem(self, index, value):
             else:
                 self._bump_version()
                 return
+    assign(self, parse_index(self, index), value)
+
+
+def assign(self, parsed, value, node_class=None):
+    """Write ``value`` at a parsed index of ``self`` in place, recording the history
+    (``node_class`` overrides PyTorch's choice of CopySlices / IndexPutBackward0)."""
     from .elementwise import check_inplace, _history_snapshot, _rebase_view
-    parsed = parse_index(self, index)
     source, value_tensor = _value_source(self, value)
     data = self._data
     view = data if parsed.kind is None else data[parsed.key + (Ellipsis,)]
@@ -978,7 +992,8 @@ def setitem(self, index, value):
         view[...] = source
     self._bump_version()
     if recording:
-        cls = IndexPutNode if parsed.advanced and parsed.kind is None else CopySlices
+        cls = node_class or (IndexPutNode if parsed.advanced and parsed.kind is None
+                             else CopySlices)
         node = cls.__new__(cls)
         node._connect((old, value_tensor))
         node.args = ()
@@ -2064,6 +2079,59 @@ def take(input, index):
     return Take.apply(input, idx)
 
 
+class Put(Op):
+    node_name = 'PutBackward0'
+
+    def backward(self, grad):
+        flat_idx, accumulate, source_shape = self.args
+        index = _long(flat_idx, grad._device)
+        grad_input = grad_source = None
+        if _needs(self, 0):
+            grad_input = grad if accumulate else grad.put(index, grad.new_zeros(flat_idx.shape))
+        if _needs(self, 1):
+            grad_source = grad.take(index).reshape(source_shape)
+        return grad_input, grad_source
+
+
+def put(input, index, source, accumulate=False):
+    """``input`` read as 1-D with the elements of ``source`` written (or with ``accumulate``,
+    added) at the positions in ``index`` (negative ones count from the end)."""
+    _check_tensor(input, 'put', 'input', 1)
+    _check_tensor(index, 'put', 'index', 2)
+    _check_tensor(source, 'put', 'source', 3)
+    if index._dtype is not dt.int64:
+        raise RuntimeError('put_(): Expected a long tensor for index, but got '
+                           f'{_type_name(index._dtype)}')
+    if source._dtype is not input._dtype:
+        raise RuntimeError('put_(): self and source expected to have the same dtype, but got '
+                           f'self.dtype = {_type_name(input._dtype)} and source.dtype = '
+                           f'{_type_name(source._dtype)}')
+    _same_device(input, index, source)
+    idx = index._host_array().reshape(-1)
+    if idx.size != source._data.size:
+        raise IndexError('put_(): Expected source and index to have the same number of '
+                         f'elements, but got source.numel() = {source._data.size}, '
+                         f'index.numel() = {idx.size}')
+    numel = input._data.size
+    if idx.size:
+        low, high = int(idx.min()), int(idx.max())
+        if low < -numel or high >= numel:
+            bad = high if high >= numel else low
+            raise IndexError(f'out of range: tried to access index {bad} on a tensor of '
+                             f'{numel} elements.')
+        idx = np.where(idx < 0, idx + numel, idx)
+    data = clone_preserve(input)
+    positions = np.unravel_index(idx, data.shape) if data.ndim else (np.zeros_like(idx),)
+    values = source._data.reshape(-1)
+    target = data if data.ndim else data.reshape(1)
+    if accumulate:
+        np.add.at(target, positions, values)
+    else:
+        target[positions] = values
+    result = make_tensor(data, input._dtype, input._device)
+    return _record(Put, result, (input, source), (idx, accumulate, source._data.shape))
+
+
 def take_along_dim(input, indices, dim=None, *, out=None):
     """``gather`` along ``dim`` with ``input`` and ``indices`` broadcast against each other in
     the other dims; with ``dim=None`` both are flattened first."""
@@ -2108,10 +2176,10 @@ def _install():
     for name in ['nonzero', 'argwhere', 'masked_fill', 'masked_select', 'masked_scatter',
                  'index_select', 'index_add', 'index_copy', 'index_fill', 'index_put',
                  'scatter', 'scatter_add', 'scatter_reduce', 'gather', 'take',
-                 'take_along_dim']:
+                 'take_along_dim', 'put']:
         setattr(Tensor, name, globals()[name])
     for name in ['masked_fill', 'masked_scatter', 'index_add', 'index_copy', 'index_fill',
-                 'index_put', 'scatter', 'scatter_add', 'scatter_reduce']:
+                 'index_put', 'scatter', 'scatter_add', 'scatter_reduce', 'put']:
         setattr(Tensor, name + '_', inplace(globals()[name]))
     Tensor.where = _where_method
     Tensor.__getitem__ = getitem

@@ -4,7 +4,7 @@ column_stack), atleast_1d/2d/3d, and split, chunk, tensor_split, hsplit/vsplit/d
 
 __all__ = ['cat', 'concat', 'concatenate', 'stack', 'hstack', 'vstack', 'row_stack', 'dstack',
            'column_stack', 'atleast_1d', 'atleast_2d', 'atleast_3d', 'split', 'chunk',
-           'tensor_split', 'hsplit', 'vsplit', 'dsplit']
+           'tensor_split', 'hsplit', 'vsplit', 'dsplit', 'split_with_sizes']
 
 import numpy as np
 
@@ -320,6 +320,11 @@ def split(tensor, split_size_or_sections, dim=0):
     return _split_views(tensor, dim, sizes or [0], Split)
 
 
+def split_with_sizes(input, split_sizes, dim=0):
+    """Split into views of the listed sizes along ``dim`` (they must sum to its size)."""
+    return split(input, list(split_sizes), dim)
+
+
 def _split_method(self, split_size, dim=0):
     return split(self, split_size, dim)
 
@@ -418,7 +423,7 @@ def dsplit(input, indices_or_sections):
     return _directional_split(input, indices_or_sections, 2, 'dsplit', 3)
 
 
-for _name in ['chunk', 'tensor_split', 'hsplit', 'vsplit', 'dsplit']:
+for _name in ['chunk', 'tensor_split', 'hsplit', 'vsplit', 'dsplit', 'split_with_sizes']:
     setattr(Tensor, _name, globals()[_name])
 Tensor.split = _split_method
 del _name

@@ -2,8 +2,9 @@
 (a view), diag_embed, trace, meshgrid, broadcasting helpers, cartesian_prod, combinations."""
 
 __all__ = ['flip', 'fliplr', 'flipud', 'roll', 'rot90', 'repeat_interleave', 'tile', 'tril',
-           'triu', 'diag', 'diagonal', 'diag_embed', 'trace', 'meshgrid', 'broadcast_to',
-           'broadcast_tensors', 'broadcast_shapes', 'cartesian_prod', 'combinations']
+           'triu', 'tril_indices', 'triu_indices', 'diag', 'diagflat', 'diagonal', 'diag_embed',
+           'trace', 'meshgrid', 'broadcast_to', 'broadcast_tensors', 'broadcast_shapes',
+           'cartesian_prod', 'combinations']
 
 import warnings
 
@@ -196,10 +197,11 @@ def repeat(input, *sizes):
     if len(sizes) < ndim:
         raise RuntimeError('Number of dimensions of repeat dims can not be smaller than number '
                            'of dimensions of tensor')
+    padded = (1,) * (len(sizes) - ndim) + input._data.shape
     if any(s < 0 for s in sizes):
         raise RuntimeError(f'Trying to create tensor with negative dimension {min(sizes)}: '
-                           f'{list(s * n for s, n in zip(sizes, (1,) * (len(sizes) - ndim) + input._data.shape))}')
-    data = input._data.reshape((1,) * (len(sizes) - ndim) + input._data.shape)
+                           f'{[r * n for r, n in zip(sizes, padded)]}')
+    data = input._data.reshape(padded)
     out = np.tile(data, sizes) if sizes else data.copy()
     result = make_tensor(np.array(out, order='C'), input._dtype, input._device)
     return _record(Repeat, result, (input,), (sizes,))
@@ -332,6 +334,43 @@ def _out(result, out):
         return result
     from .elementwise import copy_into_out
     return copy_into_out(result, out)
+
+
+def _triangle_indices(row, col, offset, dtype, device, lower):
+    from .creation import _on_device
+    from .._device import to_device
+    if row < 0 or col < 0:
+        raise RuntimeError(f'row must be non-negative, got{row}' if row < 0 else
+                           f'col must be non-negative, got{col}')
+    dtype = dt.int64 if dtype is None else dtype
+    if dtype not in (dt.int64, dt.int32):
+        raise RuntimeError(f'"tril_indices" not implemented for \'{_dtype_name(dtype)}\'')
+    i = np.arange(row).reshape(-1, 1)
+    j = np.arange(col).reshape(1, -1)
+    mask = (j - i <= offset) if lower else (j - i >= offset)
+    rows, cols = np.nonzero(mask)
+    out = np.stack([rows, cols]).astype(dtype.numpy_dtype).reshape(2, -1)
+    device = to_device(device) if device is not None else None
+    from .._device import CPU
+    device = device or CPU
+    return make_tensor(_on_device(np.ascontiguousarray(out), device), dtype, device)
+
+
+def _dtype_name(d):
+    from .elementwise import _type_name
+    return _type_name(d)
+
+
+def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
+    """The (2, N) indices (row-major) of the lower triangle of a ``row`` x ``col`` matrix,
+    on and below the ``offset`` diagonal."""
+    return _triangle_indices(row, col, offset, dtype, device, True)
+
+
+def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
+    """The (2, N) indices (row-major) of the upper triangle of a ``row`` x ``col`` matrix,
+    on and above the ``offset`` diagonal."""
+    return _triangle_indices(row, col, offset, dtype, device, False)
 
 
 def _diag_geometry(shape, strides, offset, d1, d2):
@@ -467,6 +506,36 @@ def diag(input, diagonal=0, *, out=None):
     else:
         raise RuntimeError(f'diag(): Supports 1D or 2D tensors. Got {ndim}D')
     return _out(result, out)
+
+
+def diagflat(input, offset=0):
+    """The square matrix with the flattened ``input`` on its ``offset`` diagonal."""
+    _check_tensor(input, 'diagflat')
+    return diag_embed(input.reshape(-1) if input._data.ndim != 1 else input, offset, 0, 1)
+
+
+def fill_diagonal_(input, fill_value, wrap=False):
+    """Fill the main diagonal (all indices equal) in place; with ``wrap``, a tall matrix's
+    diagonal restarts every ``cols + 1`` rows, as in NumPy."""
+    from .indexing import assign, ParsedIndex, CopySlices
+    data = input._data
+    ndim = data.ndim
+    if ndim < 2:
+        raise RuntimeError('dimensions must larger than 1')
+    shape = data.shape
+    if ndim > 2 and any(s != shape[0] for s in shape):
+        raise RuntimeError('all dimensions of input must be of equal length')
+    if ndim == 2:
+        rows, cols = shape
+        limit = rows * cols if wrap and rows > cols + 1 else min(rows, cols) * cols
+        flat = np.arange(0, limit, cols + 1, dtype=np.int64) if cols else \
+            np.zeros(0, dtype=np.int64)
+        positions = (flat // max(cols, 1), flat % max(cols, 1))
+    else:
+        n = np.arange(shape[0], dtype=np.int64)
+        positions = (n,) * ndim
+    assign(input, ParsedIndex.positions(positions), fill_value, CopySlices)
+    return input
 
 
 class Trace(Op):
@@ -612,7 +681,7 @@ def combinations(input, r=2, with_replacement=False):
 
 
 _METHODS = ['fliplr', 'flipud', 'roll', 'rot90', 'repeat', 'tile', 'tril', 'triu', 'diag',
-            'diagonal', 'diag_embed', 'trace', 'broadcast_to']
+            'diagflat', 'diagonal', 'diag_embed', 'trace', 'broadcast_to', 'fill_diagonal_']
 for _name in _METHODS:
     setattr(Tensor, _name, globals()[_name])
 Tensor.flip = _flip_method

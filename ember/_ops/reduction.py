@@ -1112,13 +1112,13 @@ def _no_bool(input, kernel):
         raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'')
 
 
-def _bool_selection_check(input, dim, name, kernel):
+def _bool_selection_check(input, dim, name, kernel, scalar_ok=False):
     """An empty reduced dim is an IndexError; otherwise bool inputs with elements are
-    refused (empty ones give empty results)."""
+    refused (empty ones give empty results; kthvalue passes a 0-d one through)."""
     shape = input._data.shape
     if shape and shape[dim] == 0:
         raise IndexError(f'{name}(): Expected reduction dim {dim} to have non-zero size.')
-    if input._data.size:
+    if input._data.size and (input._data.ndim or not scalar_ok):
         _no_bool(input, kernel)
 
 
@@ -1234,7 +1234,7 @@ def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
     """The ``k``-th smallest element (1-based) along ``dim`` and its index."""
     _check_tensor(input, 'kthvalue')
     d = _one_dim(input, dim)
-    _bool_selection_check(input, d, 'kthvalue', 'kthvalue_cpu')
+    _bool_selection_check(input, d, 'kthvalue', 'kthvalue_cpu', scalar_ok=True)
     size = input._data.shape[d] if input._data.ndim else 1
     if not 1 <= k <= size:
         raise RuntimeError(f'kthvalue(): selected number k out of range for dimension {d}')

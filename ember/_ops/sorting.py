@@ -7,7 +7,7 @@ of the reversed input, which keeps equal elements in their original order.
 """
 
 __all__ = ['sort', 'argsort', 'msort', 'topk', 'unique', 'unique_consecutive', 'bincount',
-           'histc', 'searchsorted', 'bucketize']
+           'histc', 'searchsorted', 'bucketize', 'isin']
 
 import numpy as np
 
@@ -466,6 +466,32 @@ def bucketize(input, boundaries, *, out_int32=False, right=False, out=None):
         raise RuntimeError('boundaries tensor must be 1 dimension, but got dim('
                            f'{boundaries._data.ndim})')
     return searchsorted(boundaries, input, out_int32=out_int32, right=right, out=out)
+
+
+def isin(elements, test_elements, *, assume_unique=False, invert=False):
+    """Whether each element of ``elements`` occurs in ``test_elements`` (either may be a
+    number), as a bool tensor of ``elements``' shape; ``invert`` negates."""
+    if not isinstance(elements, Tensor) and not isinstance(test_elements, Tensor):
+        raise TypeError('isin() received an invalid combination of arguments: at least one of '
+                        'elements and test_elements must be a Tensor')
+    ref = elements if isinstance(elements, Tensor) else test_elements
+
+    def parts(x):
+        if isinstance(x, Tensor):
+            return x._host_array(), x._dtype, x._data.ndim
+        return np.array(x), None, 0
+    a, a_dtype, a_ndim = parts(elements)
+    b, b_dtype, _ = parts(test_elements)
+    if a_dtype is not None and b_dtype is not None:
+        compute = dt.promote_types(a_dtype, b_dtype)
+    else:
+        known = a_dtype if a_dtype is not None else b_dtype
+        number = elements if a_dtype is None else test_elements
+        compute = dt.result_type_of([known], [], [number])
+    np_dtype = compute.numpy_dtype
+    result = np.isin(a.astype(np_dtype), b.astype(np_dtype), invert=invert)
+    return make_tensor(np.asarray(result, dtype=np.bool_).reshape(a.shape), dt.bool,
+                       ref._device)
 
 
 def _bucketize_method(self, boundaries, *, out_int32=False, right=False):

@@ -46,7 +46,7 @@ def _numerical_jacobian(func, inputs, wrt, eps):
 
 def _analytical_jacobian(func, inputs, wrt):
     from . import grad as autograd_grad
-    from .._ops.creation import zeros_like
+    from .._ops.creation import zeros
     outputs = [o for o in _as_tuple(func(*inputs)) if isinstance(o, Tensor)]
     sizes = [o._data.size for o in outputs]
     total = sum(sizes)
@@ -57,7 +57,8 @@ def _analytical_jacobian(func, inputs, wrt):
             if not out.requires_grad:
                 column += 1
                 continue
-            grad_out = zeros_like(out)
+            # A contiguous seed (zeros_like would copy a non-contiguous layout on reshape).
+            grad_out = zeros(tuple(out.shape), dtype=out.dtype, device=out.device)
             grad_out._data.reshape(-1)[j] = 1
             grads = autograd_grad([out], [inputs[i] for i in wrt], [grad_out],
                                   retain_graph=True, allow_unused=True)
