@@ -632,6 +632,21 @@ SELECT = [
         base(torch, 3, 4))),
     ('index_put_acc_', lambda torch: (lambda b: (b, b.index_put_(
         (I(torch, 1, 1),), torch.tensor(1.), accumulate=True)))(base(torch, 3, 4))),
+    # put
+    ('put', lambda torch: base(torch, 3, 4).put(I(torch, 0, -1, 5), -base(torch, 3) - 1)),
+    ('put_acc', lambda torch: torch.put(base(torch, 3, 4), I(torch, 0, 0), torch.ones(2),
+                                        accumulate=True)),
+    ('put_shaped_source', lambda torch: base(torch, 3, 4).put(torch.tensor([[0, 1], [2, 3]]),
+                                                              torch.ones(4))),
+    ('put_count', lambda torch: base(torch, 3, 4).put(I(torch, 0, 5), torch.ones(1))),
+    ('put_oob', lambda torch: base(torch, 3, 4).put(I(torch, 12), torch.ones(1))),
+    ('put_int32', lambda torch: base(torch, 3, 4).put(torch.tensor([1], dtype=torch.int32),
+                                                      torch.ones(1))),
+    ('put_dtype', lambda torch: base(torch, 3, 4).put(I(torch, 1), torch.ones(1).double())),
+    ('put_0d', lambda torch: torch.tensor(3.).put(torch.tensor([0]), torch.tensor([1.]))),
+    ('put_', lambda torch: (lambda b: (b, b.put_(I(torch, 1), torch.zeros(1))))(
+        base(torch, 3, 4))),
+    ('put_nc', lambda torch: nc(torch).put(I(torch, 1), torch.zeros(1))),
     # take / take_along_dim
     ('take', lambda torch: base(torch, 3, 4).take(torch.tensor([[0, -1], [5, 3]]))),
     ('take_fn', lambda torch: torch.take(nc(torch), I(torch, 0, 1, 2, 11))),
@@ -790,6 +805,8 @@ SELECT_GRAD = [
     ('index_put_acc', lambda x, s: x.index_put((ember_or(x).tensor([0, 2, 0]),), s,
                                                accumulate=True)),
     ('take', lambda x: x.take(ember_or(x).tensor([[0, -1], [5, 5]]))),
+    ('put', lambda x, s: x.put(ember_or(x).tensor([0, -1, 5]), s[0, :3])),
+    ('put_acc', lambda x, s: x.put(ember_or(x).tensor([0, 5, 5]), s[0, :3], accumulate=True)),
     ('take_along_dim', lambda x: x.take_along_dim(ember_or(x).tensor([[0], [2], [1]]), 1)),
     ('masked_select', lambda x: x.masked_select(ember_or(x).tensor([True, False, True, True]))),
     ('masked_fill', lambda x: x.masked_fill(ember_or(x).tensor([True, False, True, True]), 2.)),

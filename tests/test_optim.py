@@ -4,7 +4,6 @@ Optimizer base (param groups, hooks, zero_grad, errors, repr), LBFGS on Rosenbro
 swa_utils' averaged models."""
 import copy
 import pickle
-import warnings
 
 import numpy as np
 import pytest
@@ -294,6 +293,34 @@ def test_state_dict_round_trip(name):
     topt2 = make(torch, tparams2)
     topt2.load_state_dict(to_torch(eopt.state_dict()))
     assert_same(eopt.state_dict(), topt2.state_dict())
+
+
+@pytest.mark.parametrize('name', ['sgd_momentum_dampening_wd', 'adam_amsgrad_wd_maximize',
+                                  'nadam', 'asgd'])
+def test_checkpoint_files_between_libraries(name, tmp_path):
+    """Optimizer and scheduler state saved with ember.save loads with torch.load (its
+    default weights_only=True), and the reverse."""
+    make = FACTORIES[name]
+    _, eopt, eparams = _trajectory(ember, make, steps=4)
+    esched = ember.optim.lr_scheduler.MultiStepLR(eopt, [2, 5], gamma=0.5)
+    eopt.step()
+    esched.step()
+    ember.save({'optim': eopt.state_dict(), 'sched': esched.state_dict()},
+               tmp_path / 'ember.pt')
+    loaded = torch.load(tmp_path / 'ember.pt')
+    tparams = [torch.nn.Parameter(torch.tensor(p.detach().numpy().copy())) for p in eparams]
+    topt = make(torch, tparams)
+    tsched = torch.optim.lr_scheduler.MultiStepLR(topt, [2, 5], gamma=0.5)
+    tsched.load_state_dict(loaded['sched'])
+    topt.load_state_dict(loaded['optim'])
+    assert_same(eopt.state_dict(), topt.state_dict())
+    assert tsched.state_dict() == esched.state_dict()
+
+    torch.save({'optim': topt.state_dict(), 'sched': tsched.state_dict()}, tmp_path / 't.pt')
+    back = ember.load(tmp_path / 't.pt')
+    eopt.load_state_dict(back['optim'])
+    esched.load_state_dict(back['sched'])
+    assert_same(eopt.state_dict(), topt.state_dict())
 
 
 def test_state_dict_is_live_and_loading_copies_groups():
@@ -920,3 +947,25 @@ def test_averaged_model(kind):
 
 def test_ema_decay_error():
     check(lambda lib: lib.optim.swa_utils.get_ema_multi_avg_fn(1.5), match_message=True)
+
+
+def test_update_bn():
+    if not hasattr(ember.nn, 'BatchNorm1d'):
+        pytest.skip('ember.nn.BatchNorm1d is not available yet')
+
+    def fn(lib):
+        lib.manual_seed(0)
+        model = lib.nn.Sequential(lib.nn.Linear(3, 4), lib.nn.BatchNorm1d(4))
+        data = [lib.tensor(np.arange(12, dtype=np.float32).reshape(4, 3) * k) for k in (1, 2)]
+        loader = [(x, 0) for x in data]
+        model.eval()
+        lib.optim.swa_utils.update_bn(loader, model)
+        bn = model[1]
+        return bn.running_mean, bn.running_var, bn.momentum, model.training
+    check_value(fn)
+
+
+def test_update_bn_without_batchnorm_is_a_no_op():
+    model = ember.nn.Linear(2, 2)
+    ember.optim.swa_utils.update_bn([ember.ones(1, 2)], model)
+    assert model.training

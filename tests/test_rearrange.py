@@ -166,6 +166,24 @@ REARRANGE = [
     ('trace_bool', lambda torch: base(torch, 2, 2, dtype=torch.bool).trace()),
     ('trace_1d', lambda torch: base(torch, 3).trace()),
     ('trace_nc', lambda torch: nc(torch).trace()),
+    ('tril_indices', lambda torch: torch.tril_indices(3, 4, 1)),
+    ('tril_indices_neg', lambda torch: torch.tril_indices(4, 3, -1, dtype=torch.int32)),
+    ('tril_indices_empty', lambda torch: torch.tril_indices(0, 3)),
+    ('triu_indices', lambda torch: torch.triu_indices(4, 3, -1)),
+    ('triu_indices_far', lambda torch: torch.triu_indices(3, 3, 5)),
+    ('diagflat', lambda torch: torch.diagflat(base(torch, 2, 2))),
+    ('diagflat_offset', lambda torch: base(torch, 3).diagflat(-1)),
+    ('diagflat_0d', lambda torch: torch.diagflat(torch.tensor(2.))),
+    ('fill_diagonal_', lambda torch: base(torch, 3, 4).fill_diagonal_(-1.)),
+    ('fill_diagonal_wrap', lambda torch: torch.zeros(7, 3).fill_diagonal_(1, wrap=True)),
+    ('fill_diagonal_tall', lambda torch: torch.zeros(7, 3).fill_diagonal_(1)),
+    ('fill_diagonal_3d', lambda torch: torch.zeros(2, 2, 2).fill_diagonal_(5)),
+    ('fill_diagonal_3d_bad', lambda torch: torch.zeros(2, 3, 2).fill_diagonal_(5)),
+    ('fill_diagonal_1d', lambda torch: torch.zeros(3).fill_diagonal_(5)),
+    ('fill_diagonal_int', lambda torch: base(torch, 3, 3, dtype=torch.long).fill_diagonal_(9)),
+    ('fill_diagonal_nc', lambda torch: (lambda b: (b, b.t().fill_diagonal_(0.)))(
+        base(torch, 3, 4))),
+    ('repeat_negative', lambda torch: base(torch, 2, 3).repeat(-1, 2)),
     # broadcasting
     ('broadcast_to', lambda torch: (lambda b: (b, b.broadcast_to(2, 3)))(base(torch, 3))),
     ('broadcast_to_fn', lambda torch: torch.broadcast_to(base(torch, 3, 1), (2, 3, 4))),
@@ -260,6 +278,8 @@ REARRANGE_GRADS = [
     ('meshgrid', lambda x: _lib(x).meshgrid(x[0], x[1], indexing='xy')),
     ('cartesian_prod', lambda x: _lib(x).cartesian_prod(x[0], x[1, :2])),
     ('combinations', lambda x: _lib(x).combinations(x[0], 2)),
+    ('diagflat', lambda x: _lib(x).diagflat(x[:2], 1)),
+    ('fill_diagonal_', lambda x: (x * 1).fill_diagonal_(0.5) * 1),
 ]
 
 

@@ -245,6 +245,13 @@ SETS = [
     ('bucketize_int32', lambda torch: torch.bucketize(torch.tensor([3]), torch.tensor([1, 3, 5]),
                                                       out_int32=True)),
     ('bucketize_method', lambda torch: torch.tensor([3, 4]).bucketize(torch.tensor([1, 3, 5]))),
+    ('isin', lambda torch: torch.isin(torch.tensor([[1, 2], [3, 2]]), torch.tensor([2, 5]))),
+    ('isin_invert', lambda torch: torch.isin(torch.tensor([1, 2]), torch.tensor([2.5, 1.]),
+                                             invert=True)),
+    ('isin_scalar_test', lambda torch: torch.isin(torch.tensor([1., 2.]), 2)),
+    ('isin_scalar_elements', lambda torch: torch.isin(2, torch.tensor([1, 2]))),
+    ('isin_promote', lambda torch: torch.isin(torch.tensor([1, 2]), torch.tensor([1.5, 2.]))),
+    ('isin_empty', lambda torch: torch.isin(torch.zeros(0, 2), torch.tensor([1.]))),
 ]
 
 

@@ -190,22 +190,32 @@ def _mm_dtype_error(a, b):
 
 def _mm(input, mat2, x, y, out, name='mm'):
     """The 2-D product once both operands are known to be matrices."""
+    dtype = input._dtype
+    k = x.shape[1]
+    if k != y.shape[0] or mat2._dtype is not dtype or input._device is not mat2._device \
+            or dtype in _SPECIAL:
+        return _mm_checked(input, mat2, x, y, out, name)
+    # BLAS forms k=1 products directly (keeping -0.0); NumPy's loop would add them to 0.
+    data = np.matmul(x, y) if k != 1 else np.multiply(x, y)
+    result = make_tensor(data, dtype, input._device)
+    if (input._requires_grad or mat2._requires_grad) and _grad_state.enabled:
+        _record_pair(Mm, result, input, mat2)
+    return result if out is None else _out(result, out, name)
+
+
+_SPECIAL = frozenset((dt.float16, dt.bfloat16, dt.bool))
+
+
+def _mm_checked(input, mat2, x, y, out, name):
     if x.shape[1] != y.shape[0]:
         raise RuntimeError(f'mat1 and mat2 shapes cannot be multiplied ({x.shape[0]}x'
                            f'{x.shape[1]} and {y.shape[0]}x{y.shape[1]})')
     dtype = input._dtype
     if mat2._dtype is not dtype:
         raise _mm_dtype_error(input, mat2)
-    if input._device is not mat2._device:
-        check_same_device((input, mat2))
-    if dtype in _HALF or dtype is dt.bool:
-        _no_bool(dtype, 'addmm_impl_cpu_')
-        data = _compute(np.matmul, dtype, x, y)
-    elif x.shape[1] == 1:
-        data = np.multiply(x, y)    # BLAS forms k=1 products directly (keeping -0.0)
-    else:
-        data = np.matmul(x, y)
-    result = make_tensor(data, dtype, input._device)
+    _same_device(input, mat2)
+    _no_bool(dtype, 'addmm_impl_cpu_')
+    result = make_tensor(_compute(np.matmul, dtype, x, y), dtype, input._device)
     if (input._requires_grad or mat2._requires_grad) and _grad_state.enabled:
         _record_pair(Mm, result, input, mat2)
     return result if out is None else _out(result, out, name)
@@ -213,8 +223,9 @@ def _mm(input, mat2, x, y, out, name='mm'):
 
 def mm(input, mat2, *, out=None):
     """Matrix product of two 2-D tensors ``(n, k) @ (k, m) -> (n, m)``; no broadcasting."""
-    _need_tensor('mm', 'input', input)
-    _need_tensor('mm', 'mat2', mat2)
+    if not (isinstance(input, Tensor) and isinstance(mat2, Tensor)):
+        _need_tensor('mm', 'input', input)
+        _need_tensor('mm', 'mat2', mat2)
     x, y = input._data, mat2._data
     if x.ndim != 2:
         raise RuntimeError('self must be a matrix')
@@ -503,30 +514,43 @@ def matmul(input, other, *, out=None):
     if da == 0 or db == 0:
         raise RuntimeError(f'both arguments to matmul need to be at least 1D, but they are '
                            f'{da}D and {db}D')
-    if da == 1:
-        if db == 1:
-            return dot(input, other, out=out)
-        if db == 2:
-            if x.shape[0] != y.shape[0]:
-                raise RuntimeError(f'mat1 and mat2 shapes cannot be multiplied (1x{x.shape[0]}'
-                                   f' and {y.shape[0]}x{y.shape[1]})')
-            if input._dtype is not other._dtype:
-                raise _mm_dtype_error(input, other)
-            _no_bool(input._dtype, 'addmm_impl_cpu_')
-            cls, strides = MatmulSqueeze, None
-        else:
-            cls, strides = _matmul_plan(input, other, out is not None)
-    else:
-        cls, strides = _matmul_plan(input, other, out is not None)
-    _same_device(input, other)
+    if da == 1 and db == 1:
+        return dot(input, other, out=out)
     dtype = input._dtype
-    data = np.matmul(x, y) if dtype not in _HALF else _compute(np.matmul, dtype, x, y)
+    record = (input._requires_grad or other._requires_grad) and _grad_state.enabled
+    strides = None
+    if record or out is not None or other._dtype is not dtype or dtype in _SPECIAL or \
+            input._device is not other._device:
+        cls, strides = _matmul_case(input, other, da, db, out is not None)
+        _same_device(input, other)
+        data = _compute(np.matmul, dtype, x, y)
+    else:
+        try:
+            data = np.matmul(x, y)
+        except ValueError:
+            _matmul_case(input, other, da, db, False)   # raises PyTorch's error
+            raise
     result = make_tensor(data, dtype, input._device)
     if strides is not None:
         result._stride = strides
-    if (input._requires_grad or other._requires_grad) and _grad_state.enabled:
+    if record:
         _record_pair(cls, result, input, other, (da, db))
-    return _out(result, out, 'matmul')
+    return result if out is None else _out(result, out, 'matmul')
+
+
+def _matmul_case(input, other, da, db, has_out):
+    """The node class (and any special strides) for a product that is not 2-D @ 2-D,
+    2-D @ 1-D or 1-D @ 1-D, after PyTorch's shape and dtype checks."""
+    if da == 1 and db == 2:
+        x, y = input._data, other._data
+        if x.shape[0] != y.shape[0]:
+            raise RuntimeError(f'mat1 and mat2 shapes cannot be multiplied (1x{x.shape[0]}'
+                               f' and {y.shape[0]}x{y.shape[1]})')
+        if input._dtype is not other._dtype:
+            raise _mm_dtype_error(input, other)
+        _no_bool(input._dtype, 'addmm_impl_cpu_')
+        return MatmulSqueeze, None
+    return _matmul_plan(input, other, has_out)
 
 
 # ---------------------------------------------------------------------------------------

@@ -9,8 +9,6 @@ import math
 import warnings
 from copy import deepcopy
 
-import numpy as np
-
 from .._tensor import Tensor
 from .._ops.creation import tensor as _tensor
 from .. import _dtype

@@ -723,15 +723,15 @@ def glu(input, dim=-1):
 # softmax family
 # ---------------------------------------------------------------------------------------
 def _softmax_forward(x, dim, log):
+    # (IEEE warnings from NumPy, e.g. rows of -inf, are silenced for ember's modules)
     work = x.astype(_F32) if is_half(x.dtype) else x
-    with np.errstate(invalid='ignore', over='ignore', divide='ignore'):
-        if work.ndim == 0:
-            shifted = work - work
-        else:
-            shifted = work - np.max(work, axis=dim, keepdims=True) if work.size else work
-        e = np.exp(shifted)
-        s = np.sum(e, axis=dim, keepdims=True) if work.ndim else e
-        out = shifted - np.log(s) if log else e / s
+    if work.ndim == 0:
+        shifted = work - work
+    else:
+        shifted = work - work.max(axis=dim, keepdims=True) if work.size else work
+    e = np.exp(shifted)
+    s = e.sum(axis=dim, keepdims=True) if work.ndim else e
+    out = _arr(shifted - np.log(s) if log else e / s)
     # PyTorch's softmax kernels write a contiguous result whatever the input's layout
     if not out.flags.c_contiguous:
         out = out.copy(order='C')
@@ -752,7 +752,7 @@ class Softmax(Op):
         if not _grad_state.enabled:
             yd, gd = y._data, grad._data
             gy = gd * yd
-            out = gy - yd * (np.sum(gy, axis=dim, keepdims=True) if yd.ndim else gy)
+            out = gy - yd * (gy.sum(axis=dim, keepdims=True) if yd.ndim else gy)
             return (make_tensor(_arr(out), y._dtype, y._device),)
         gy = grad * y
         return (gy - y * (gy.sum(dim, keepdim=True) if y.dim() else gy),)
@@ -771,7 +771,7 @@ class LogSoftmax(Op):
         dim = self.args[1]
         if not _grad_state.enabled:
             yd, gd = y._data, grad._data
-            total = np.sum(gd, axis=dim, keepdims=True) if yd.ndim else gd
+            total = gd.sum(axis=dim, keepdims=True) if yd.ndim else gd
             out = gd - np.exp(yd) * total
             return (make_tensor(_arr(out).astype(yd.dtype, copy=False), y._dtype, y._device),)
         return (grad - y.exp() * (grad.sum(dim, keepdim=True) if y.dim() else grad),)

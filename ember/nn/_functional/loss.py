@@ -334,7 +334,7 @@ class NllLoss(Op):
         t2 = target.reshape(1) if one_d else target
         n_classes = x2.shape[1]
         valid = t2 != ignore_index
-        all_valid = valid.all()
+        all_valid = bool(valid.all())
         if t2.size:
             bad = valid & ((t2 < 0) | (t2 >= n_classes))
             if bad.any():
@@ -343,8 +343,8 @@ class NllLoss(Op):
         if safe.dtype != np.int64:
             safe = safe.astype(np.int64)
         work = x2.astype(_F32) if is_half(x2.dtype) else x2
-        picked = np.take_along_axis(work, safe[:, None], axis=1)[:, 0] if work.size else \
-            np.zeros(t2.shape, dtype=work.dtype)
+        index = _class_index(safe)
+        picked = work[index] if work.size else np.zeros(t2.shape, dtype=work.dtype)
         if weight is None:
             w = None if all_valid else valid.astype(work.dtype)
         else:
@@ -355,33 +355,35 @@ class NllLoss(Op):
             loss = -picked
         else:
             loss = np.where(valid, -(picked * w), work.dtype.type(0))
+        total = None
         if reduction == 'none':
             out = loss.reshape(target.shape) if one_d else loss
-            total = None
         elif reduction == 'sum':
-            out = np.sum(loss)
-            total = None
+            out = loss.sum()
         else:
-            total = (np.sum(w) if w is not None else work.dtype.type(loss.size))
-            with np.errstate(invalid='ignore', divide='ignore'):
-                out = np.sum(loss) / total
+            # 0 / 0 (every target ignored) is NaN, as in PyTorch
+            total = w.sum() if w is not None else work.dtype.type(loss.size)
+            out = loss.sum() / total
         if ctx is not None:
-            ctx._nll = (x2.shape, safe, w, valid, total, one_d)
+            ctx._nll = (x2.shape, index, w, None if all_valid else valid, total, one_d)
         return np.asarray(out).astype(x.dtype, copy=False)
 
     def backward(self, grad):
-        shape, safe, w, valid, total, one_d = self._nll
+        shape, index, w, valid, total, one_d = self._nll
         reduction = self.args[3]
         np_dtype = grad._data.dtype
-        coef = -np.ones(safe.shape, dtype=np_dtype) if w is None else (-w).astype(np_dtype)
-        if total is not None:
-            with np.errstate(divide='ignore', invalid='ignore'):
+        if w is None:
+            coef = np_dtype.type(-1) if total is None else -1 / np_dtype.type(total)
+        else:
+            coef = (-w).astype(np_dtype)
+            if total is not None:
                 coef = coef / np_dtype.type(total)
-        # ignored targets get exactly +0 (PyTorch never writes them)
-        coef = np.where(valid, coef, np_dtype.type(0))
+        if valid is not None:
+            # ignored targets get exactly +0 (PyTorch never writes them)
+            coef = np.where(valid, coef, np_dtype.type(0))
         matrix = np.zeros(shape, dtype=np_dtype)
         if matrix.size:
-            np.put_along_axis(matrix, safe[:, None], coef[:, None], axis=1)
+            matrix[index] = coef
         if one_d:
             matrix = matrix[0]
         if reduction == 'none' and not one_d:
@@ -389,6 +391,13 @@ class NllLoss(Op):
         if not _grad_state.enabled:
             return (make_tensor(np.asarray(matrix * grad._data), grad._dtype, grad._device),)
         return (make_tensor(matrix, grad._dtype, grad._device) * grad,)
+
+
+def _class_index(target):
+    """The fancy index picking ``x[n, target[n, ...], ...]`` from an (N, C, ...) array."""
+    shape = target.shape
+    grids = np.indices(shape, sparse=True) if len(shape) > 1 else (np.arange(shape[0]),)
+    return (grids[0], target) + tuple(grids[1:])
 
 
 class NllLoss2d(NllLoss):

@@ -217,7 +217,8 @@ def _flat_indices(local, kernel, stride, padding, dilation, out_size, in_size, c
         start = start + ((np.arange(out_size[j], dtype=np.int64) * stride[j] - padding[j]) *
                          row).reshape(shape)
         row *= in_size[j]
-    flat = xp.asarray(start) + xp.asarray(table)[local]
+    flat = xp.take(xp.asarray(table), local)
+    flat += xp.asarray(start)
     if clip:
         # A window whose values are all -inf may pick a padded position: PyTorch reports
         # the first in-range one instead. Rebuild coordinates, clipped, where needed.
