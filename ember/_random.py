@@ -311,6 +311,13 @@ def _init_genrand(seed32):
     return np.array(key, dtype=np.uint32)
 
 
+def _c_array(array, dtype=None):
+    """A C-contiguous array of ``dtype`` with the same shape (0-d stays 0-d, unlike
+    ``np.ascontiguousarray``)."""
+    return np.array(array, dtype=dtype, order='C', copy=None) if array.ndim else \
+        np.array(array, dtype=dtype)
+
+
 def _numel(shape):
     n = 1
     for s in shape:
@@ -484,7 +491,7 @@ class Generator:
             out = _from_f32(_fma32(self._uniform_f32(n), hi - lo, lo), dt)
         top, bottom = _scalar_in(high, dt), _scalar_in(low, dt)
         out = np.where(out == top, bottom, out)
-        return np.ascontiguousarray(out.reshape(shape), dtype=dt)
+        return _c_array(out.reshape(shape), dt)
 
     def normal(self, shape, mean, std, np_dtype, contiguous=True):
         """Values of ``torch.randn`` / ``Tensor.normal_(mean, std)``.
@@ -506,7 +513,7 @@ class Generator:
             out = self._normal_blocks(n, mean, std, dt)
         else:
             out = _from_f64(self._normal_scalar(n, mean, std), dt)
-        return np.ascontiguousarray(out.reshape(shape), dtype=dt)
+        return _c_array(out.reshape(shape), dt)
 
     def _normal_blocks(self, n, mean, std, dt):
         full = n // 16
@@ -576,7 +583,7 @@ class Generator:
             raw = self._raw64(n) if span >= 1 << 28 else self._raw32(n)
             # (val % range) + base in uint64 arithmetic, wrapping like C++, read as int64
             val = ((raw % _U64(span)) + _U64(low & 0xFFFFFFFFFFFFFFFF)).view(np.int64)
-        return np.ascontiguousarray(_from_int64(val, dt).reshape(shape))
+        return _c_array(_from_int64(val, dt).reshape(shape))
 
     def random_full(self, shape, np_dtype):
         """Values of ``Tensor.random_()``: [0, 2**mantissa] for floats, [0, max] for ints."""
@@ -594,7 +601,7 @@ class Generator:
         else:
             raw = self._raw64(n) if dt == np.int64 else self._raw32(n)
             out = (raw % _U64(int(np.iinfo(dt).max) + 1)).astype(dt)
-        return np.ascontiguousarray(out.reshape(shape))
+        return _c_array(out.reshape(shape))
 
     def exponential(self, shape, lambd, np_dtype):
         """Values of ``Tensor.exponential_(lambd)``: ``-1/lambd * log1p(-u)`` in double."""
@@ -604,7 +611,7 @@ class Generator:
         with np.errstate(divide='ignore', invalid='ignore'):
             scale = np.float64(-1.0) / np.float64(lambd)
         out = scale * _libm('log1p', -u)
-        return np.ascontiguousarray(_from_f64(out, dt).reshape(shape))
+        return _c_array(_from_f64(out, dt).reshape(shape))
 
     def bernoulli(self, p, shape, np_dtype):
         """Values of ``Tensor.bernoulli_(p)`` (p a float) or ``torch.bernoulli(p)`` (p an array).
@@ -620,7 +627,7 @@ class Generator:
         else:
             prob = np.broadcast_to(np.asarray(p, dtype=np.float64), shape).reshape(-1)
             hit = self._uniform_f64(n) < prob
-        return np.ascontiguousarray(hit.astype(dt).reshape(shape))
+        return _c_array(hit.astype(dt).reshape(shape))
 
     def randperm(self, n, np_dtype):
         """A random permutation of 0..n-1, like ``torch.randperm(n)``."""

@@ -26,7 +26,7 @@ from .autograd import grad_mode
 from .autograd.function import Op, attach
 from .return_types import make_return_type
 from ._ops.linalg import (matmul, _type_name, _need_tensor, _out, _HALF, _cross,
-                          _scalar_type_error, _same_device, _contiguous)
+                          _same_device, _contiguous)
 
 _grad_state = grad_mode.state
 
@@ -1205,7 +1205,3 @@ def cross(input, other, *, dim=-1, out=None):
     result = _cross(input, other, dim)
     return result if out is None else _out(result, out, 'linalg_cross')
 
-
-__all__.append('LinAlgError')
-__all__ = list(dict.fromkeys(__all__))
-del _scalar_type_error

@@ -760,6 +760,41 @@ SELECT = [
 ]
 
 
+for _d in DTYPES:
+    SELECT += [
+        (f'{_d}_index_select', lambda torch, d=_d: base(torch, 3, 4, dtype=getattr(
+            torch, d)).index_select(1, I(torch, 3, 0))),
+        (f'{_d}_gather', lambda torch, d=_d: base(torch, 3, 4, dtype=getattr(torch, d)).gather(
+            0, IDX(torch))),
+        (f'{_d}_scatter', lambda torch, d=_d: base(torch, 3, 4, dtype=getattr(
+            torch, d)).scatter(0, IDX(torch)[:1], base(torch, 3, 4, dtype=getattr(torch, d)))),
+        (f'{_d}_scatter_add', lambda torch, d=_d: base(torch, 3, 4, dtype=getattr(
+            torch, d)).scatter_add(0, IDX(torch)[:1], base(torch, 3, 4, dtype=getattr(torch, d)))
+         if d != 'bool' else base(torch, 3, 4)),
+        (f'{_d}_index_add', lambda torch, d=_d: base(torch, 3, 4, dtype=getattr(
+            torch, d)).index_add(0, I(torch, 2), base(torch, 1, 4, dtype=getattr(torch, d)))),
+        (f'{_d}_index_copy', lambda torch, d=_d: base(torch, 3, 4, dtype=getattr(
+            torch, d)).index_copy(1, I(torch, 0), base(torch, 3, 1, dtype=getattr(torch, d)))),
+        (f'{_d}_index_fill', lambda torch, d=_d: base(torch, 3, 4, dtype=getattr(
+            torch, d)).index_fill(1, I(torch, 0), 1)),
+        (f'{_d}_index_put', lambda torch, d=_d: base(torch, 3, 4, dtype=getattr(
+            torch, d)).index_put((I(torch, 1),), base(torch, 4, dtype=getattr(torch, d)))),
+        (f'{_d}_take', lambda torch, d=_d: base(torch, 3, 4, dtype=getattr(torch, d)).take(
+            I(torch, 1, 7))),
+        (f'{_d}_masked_fill', lambda torch, d=_d: base(torch, 3, 4, dtype=getattr(
+            torch, d)).masked_fill(base(torch, 3, 4) > 6, 1)),
+        (f'{_d}_masked_scatter', lambda torch, d=_d: base(torch, 3, 4, dtype=getattr(
+            torch, d)).masked_scatter(base(torch, 3, 4) > 6, base(torch, 12, dtype=getattr(
+                torch, d)))),
+        (f'{_d}_where', lambda torch, d=_d: torch.where(base(torch, 3, 4) > 6, base(
+            torch, 3, 4, dtype=getattr(torch, d)), base(torch, 4, dtype=getattr(torch, d)))),
+        (f'{_d}_nonzero', lambda torch, d=_d: base(torch, 3, 4, dtype=getattr(
+            torch, d)).nonzero()),
+        (f'{_d}_put', lambda torch, d=_d: base(torch, 3, 4, dtype=getattr(torch, d)).put(
+            I(torch, 1), base(torch, 1, dtype=getattr(torch, d)))),
+    ]
+
+
 @pytest.mark.parametrize('name,fn', SELECT, ids=[c[0] for c in SELECT])
 def test_selection(name, fn):
     check(fn)
@@ -925,3 +960,42 @@ def test_where_layout_follows_inputs():
     x = ember.arange(12.).reshape(4, 3).t()
     assert ember.where(x > 3, x, 0.).stride() == (1, 3)
     assert ember.where(x.contiguous() > 3, x, 0.).stride() == (4, 1)
+
+
+# ---------------------------------------------------------------------------------------
+# the simulated cuda device
+# ---------------------------------------------------------------------------------------
+ON_DEVICE = [
+    ('getitem', lambda x, i, m: (x[1:, 2], x[i], x[m], x[None, i, 0])),
+    ('setitem', lambda x, i, m: setitem(None, setitem(None, x.clone(), i, 0.), m, -1.)),
+    ('select_ops', lambda x, i, m: (x.index_select(1, i), x.gather(0, i[None].expand(2, 2)),
+                                    x.scatter(0, i[None], 5.), x.index_add(0, i, x[:2]),
+                                    x.masked_fill(m, 1.), x.masked_select(m),
+                                    x.take(i), x.nonzero(), x.where(m, 0.))),
+]
+
+
+@pytest.mark.parametrize('name,fn', ON_DEVICE, ids=[c[0] for c in ON_DEVICE])
+def test_on_simulated_cuda_matches_cpu(name, fn):
+    from ember.testing import simulated_cuda
+
+    def run(device):
+        x = ember.arange(12., device=device).reshape(3, 4).requires_grad_()
+        i = ember.tensor([2, 0], device=device)
+        m = (ember.arange(12, device=device) % 3 == 0).reshape(3, 4)
+        out = fn(x * 1, i, m)
+        outs = out if isinstance(out, tuple) else (out,)
+        loss = sum(o.sum() for o in outs if o.is_floating_point())
+        loss.backward()
+        return [o.detach() for o in outs], x.grad
+    expected, grad = run('cpu')
+    with simulated_cuda():
+        got, got_grad = run('cuda')
+        assert all(g.device.type == 'cuda' for g in got) and got_grad.device.type == 'cuda'
+        for g, e in zip(got, expected):
+            assert g.dtype == e.dtype and g.stride() == e.stride()
+            np.testing.assert_array_equal(g.cpu().numpy(), e.numpy())
+        np.testing.assert_array_equal(got_grad.cpu().numpy(), grad.numpy())
+        x = ember.arange(4., device='cuda')
+        with pytest.raises(RuntimeError, match='same device'):
+            x.index_select(0, ember.tensor([0]))

@@ -1,6 +1,7 @@
 """Joining and splitting against PyTorch: cat/concat/concatenate, stack and the *stack
 family, atleast_nd, split, chunk, tensor_split, hsplit/vsplit/dsplit (values, dtypes,
 layouts, storage sharing of split views, grad_fn names, gradients, errors)."""
+import numpy as np
 import pytest
 
 import ember
@@ -227,3 +228,28 @@ def test_cat_by_hand():
     b = ember.tensor([[3.5, 4.5]], dtype=ember.float16)
     out = ember.cat([a, b])
     assert out.dtype is ember.float16 and out.tolist() == [[1., 2.], [3.5, 4.5]]
+
+
+def test_on_simulated_cuda_matches_cpu():
+    from ember.testing import simulated_cuda
+
+    def run(device):
+        x = (ember.arange(12., device=device) * 7 % 5).reshape(3, 4).requires_grad_()
+        outs = OPS_ON_DEVICE(x * 1)
+        loss = sum(o.sum() for o in outs if o.is_floating_point())
+        loss.backward()
+        return [o.detach() for o in outs], x.grad
+    expected, grad = run('cpu')
+    with simulated_cuda():
+        got, got_grad = run('cuda')
+        assert all(g.device.type == 'cuda' for g in got) and got_grad.device.type == 'cuda'
+        for g, e in zip(got, expected):
+            assert g.dtype == e.dtype and g.shape == e.shape and g.stride() == e.stride()
+            np.testing.assert_array_equal(g.cpu().numpy(), e.numpy())
+        np.testing.assert_array_equal(got_grad.cpu().numpy(), grad.numpy())
+
+
+def OPS_ON_DEVICE(x):
+    return (ember.cat([x, x]), ember.stack([x, x], 1), ember.hstack([x, x]),
+            ember.vstack([x, x]), ember.dstack([x, x]), ember.column_stack([x, x]),
+            *x.split(2, 1), *x.chunk(2), *x.tensor_split([1], 1), ember.atleast_3d(x))

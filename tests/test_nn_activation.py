@@ -38,7 +38,8 @@ UNARY = ['relu', 'relu6', 'leaky_relu', 'elu', 'selu', 'celu', 'gelu', 'silu', '
          'tanhshrink', 'softshrink', 'hardshrink', 'logsigmoid']
 
 # ops whose float results PyTorch and ember round identically (printed forms compared)
-EXACT = {'relu', 'relu6', 'leaky_relu', 'hardtanh', 'hardsigmoid', 'hardswish', 'hardshrink', 'threshold', 'prelu', 'one_hot', 'glu-int', 'tensor'}
+EXACT = {'relu', 'relu6', 'leaky_relu', 'hardtanh', 'hardsigmoid', 'hardswish', 'hardshrink',
+         'threshold', 'prelu', 'one_hot', 'glu-int', 'tensor'}
 
 FORWARD = []
 for _name in UNARY:
@@ -468,3 +469,15 @@ def test_softmax_properties(data, dim):
     np.testing.assert_allclose(p.sum(dim), 1.0, rtol=1e-12)
     np.testing.assert_allclose(np.exp(EF.log_softmax(x, dim).numpy()), p, rtol=1e-10,
                                atol=1e-300)
+
+
+@requires_torch
+@pytest.mark.parametrize('hard', [False, True])
+def test_gumbel_softmax_seeded_matches_torch(hard):
+    def run(L):
+        L.manual_seed(0)
+        x = t(L, X, grad=True)
+        y = F(L).gumbel_softmax(x, tau=0.5, hard=hard)
+        (y * L.arange(4.0).view(-1, 1)).sum().backward()
+        return y, x.grad
+    check(run, rtol=1e-5, atol=1e-6, check_repr=False)

@@ -340,3 +340,30 @@ def test_combinations_match_itertools():
     x = ember.tensor([3, 1, 4, 1, 5])
     got = ember.combinations(x, 3).tolist()
     assert got == [list(c) for c in itertools.combinations([3, 1, 4, 1, 5], 3)]
+
+
+def test_on_simulated_cuda_matches_cpu():
+    from ember.testing import simulated_cuda
+
+    def run(device):
+        x = (ember.arange(12., device=device) * 7 % 5).reshape(3, 4).requires_grad_()
+        outs = OPS_ON_DEVICE(x * 1)
+        loss = sum(o.sum() for o in outs if o.is_floating_point())
+        loss.backward()
+        return [o.detach() for o in outs], x.grad
+    expected, grad = run('cpu')
+    with simulated_cuda():
+        got, got_grad = run('cuda')
+        assert all(g.device.type == 'cuda' for g in got) and got_grad.device.type == 'cuda'
+        for g, e in zip(got, expected):
+            assert g.dtype == e.dtype and g.shape == e.shape and g.stride() == e.stride()
+            np.testing.assert_array_equal(g.cpu().numpy(), e.numpy())
+        np.testing.assert_array_equal(got_grad.cpu().numpy(), grad.numpy())
+
+
+def OPS_ON_DEVICE(x):
+    return (x.flip(0), x.roll(1, 1), x.rot90(), x.repeat(2, 1), x.tile(2),
+            x.repeat_interleave(2, 0), x.tril(), x.triu(1), x.diag(), x.diagonal(1),
+            x.diag_embed(), x.trace(), *ember.meshgrid(x[0], x[1], indexing='xy'),
+            x.broadcast_to(2, 3, 4), ember.cartesian_prod(x[0], x[1]),
+            ember.combinations(x[0]), ember.tril_indices(3, 3, device=x.device))

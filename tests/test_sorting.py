@@ -332,3 +332,31 @@ def test_hypothesis_sort_and_unique_match_pytorch(values, descending):
                                      return_counts=True))
     check(lambda torch: torch.unique_consecutive(torch.tensor(values), return_inverse=True,
                                                  return_counts=True))
+
+
+def test_on_simulated_cuda_matches_cpu():
+    from ember.testing import simulated_cuda
+
+    def run(device):
+        x = (ember.arange(12., device=device) * 7 % 5).reshape(3, 4).requires_grad_()
+        outs = OPS_ON_DEVICE(x * 1)
+        loss = sum(o.sum() for o in outs if o.is_floating_point())
+        loss.backward()
+        return [o.detach() for o in outs], x.grad
+    expected, grad = run('cpu')
+    with simulated_cuda():
+        got, got_grad = run('cuda')
+        assert all(g.device.type == 'cuda' for g in got) and got_grad.device.type == 'cuda'
+        for g, e in zip(got, expected):
+            assert g.dtype == e.dtype and g.shape == e.shape and g.stride() == e.stride()
+            np.testing.assert_array_equal(g.cpu().numpy(), e.numpy())
+        np.testing.assert_array_equal(got_grad.cpu().numpy(), grad.numpy())
+
+
+def OPS_ON_DEVICE(x):
+    sorted_ = x.sort(1)
+    return (sorted_.values, sorted_.indices, x.argsort(0), x.topk(2).values,
+            x.detach().unique(), x.detach().unique_consecutive(), ember.bincount(x.detach().long().flatten()),
+            x.detach().histc(4), ember.searchsorted(x.detach().sort().values, x.detach()),
+            ember.bucketize(x.detach(), ember.tensor([1., 3.], device=x.device)),
+            ember.isin(x.detach(), ember.tensor([2.], device=x.device)))

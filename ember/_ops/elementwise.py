@@ -458,9 +458,12 @@ def _compute_array(out, dtype, device):
     return make_tensor(out, dtype, device)
 
 
+_HALF = frozenset(d.numpy_dtype for d in (dt.float16, dt.bfloat16) if d._numpy is not None)
+
+
 def _opmath(data):
     """Half precision computes in float32 as PyTorch's CPU kernels do."""
-    if data.dtype.itemsize == 2 and data.dtype.kind == 'f' or data.dtype.name == 'bfloat16':
+    if data.dtype in _HALF:
         return data.astype(np.float32)
     return data
 
@@ -1341,7 +1344,7 @@ def _no_bool_neg(dtype, a):
 def _float_kernel(fn):
     """Run ``fn`` in float32 for half precision inputs and cast back."""
     def run(x):
-        if x.dtype.itemsize == 2 and x.dtype.kind == 'f' or x.dtype.name == 'bfloat16':
+        if x.dtype in _HALF:
             return fn(x.astype(np.float32)).astype(x.dtype)
         return fn(x)
     return run
@@ -2216,6 +2219,49 @@ def _float_power_(self, exponent):
 _float_power_inplace = inplace(float_power)
 for _name in _INPLACE:
     setattr(Tensor, _name + '_', inplace(globals()[_name]))
+
+
+def _fast_inplace(cls, ufunc, slow, float_only=False):
+    """``add_``/``sub_``/``mul_``/``div_`` (the optimizer's hot loop): when nothing is
+    recorded and the operand needs no promotion, NumPy writes straight into the tensor's
+    memory; anything else (errors included) takes the general path."""
+    def method(self, other, *args, **kwargs):
+        if args or kwargs or type(self._data) is not _ndarray or (_grad_state.enabled and (
+                self._requires_grad or (isinstance(other, Tensor) and other._requires_grad))):
+            return slow(self, other, *args, **kwargs)
+        dtype = self._dtype
+        if isinstance(other, Tensor):
+            if other._dtype is not dtype or other._device is not self._device:
+                return slow(self, other)
+            y = other._data
+        else:
+            kind = type(other)
+            category = dtype.category
+            if not ((kind is float and category >= _FLOAT) or (kind is int and (
+                    category >= _FLOAT or (dtype in _WIDE_INTS and -2**31 <= other < 2**31)))):
+                return slow(self, other)
+            y = other
+        data = self._data
+        if (float_only and dtype.category < _FLOAT) or not data.flags.c_contiguous or \
+                not data.flags.writeable:
+            return slow(self, other)
+        if cls.check is not None:
+            cls.check(dtype, self, other)
+        try:
+            ufunc(data, y, out=data)
+        except ValueError:
+            return slow(self, other)
+        self._bump_version()
+        return self
+    method.__name__ = slow.__name__
+    method.__doc__ = slow.__doc__
+    return method
+
+
+Tensor.add_ = _fast_inplace(Add, np.add, Tensor.add_)
+Tensor.sub_ = _fast_inplace(Sub, np.subtract, Tensor.sub_)
+Tensor.mul_ = _fast_inplace(Mul, np.multiply, Tensor.mul_)
+Tensor.div_ = _fast_inplace(Div, np.true_divide, Tensor.div_, float_only=True)
 Tensor.float_power_ = _float_power_
 Tensor.conj = conj
 Tensor.conj_physical = conj

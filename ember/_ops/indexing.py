@@ -1090,17 +1090,6 @@ def rebase_base_history(base, view):
     view.__dict__.pop('_output_nr', None)
 
 
-def as_strided_scatter_add(grad, meta, base_offset, size, stride, offset):
-    """Backward of ``as_strided`` on a row-major input: ``grad`` added into zeros laid out
-    like the input, at the positions the view read."""
-    shape, dtype, device = meta
-    numel = int(np.prod(shape))
-    pos = _flat_positions(size, stride, offset - base_offset).reshape(-1)
-    out = np.zeros(max(numel, int(pos.max()) + 1 if pos.size else 0), dtype=grad._data.dtype)
-    np.add.at(out, pos, grad._data.reshape(-1))
-    return make_tensor(out[:numel].reshape(shape), dtype, device)
-
-
 def index_embed_along(grad, indices, shape, dim, keepdim):
     """Put ``grad`` at ``indices`` along ``dim`` of zeros of ``shape`` (max/min backward)."""
     if not len(shape):
@@ -1246,6 +1235,7 @@ def masked_fill(input, mask, value):
     if mask._dtype is not dt.bool:
         raise RuntimeError('masked_fill_ only supports boolean masks, but got mask with dtype '
                            f'{_long_type_name(mask._dtype)}')
+    _same_device(input, mask)
     value_tensor = value if isinstance(value, Tensor) else None
     if value_tensor is not None:
         if value_tensor._data.ndim != 0:
@@ -1398,6 +1388,7 @@ def index_select(input, dim, index, *, out=None):
     """Entries of ``input`` along ``dim`` at the positions in the 1-D (or 0-d) ``index``."""
     _check_tensor(input, 'index_select', 'input', 1)
     idx = _index_vector(index, 'index_select')
+    _same_device(input, index)
     ndim = input._data.ndim
     dim = _wrap_dim(dim, ndim)
     size = input._data.shape[dim] if ndim else 1
@@ -1559,6 +1550,7 @@ def index_fill(input, dim, index, value):
     if index._data.ndim > 1:
         raise IndexError('Index has to be a vector/scalar')
     idx = index._host_array().reshape(-1)
+    _same_device(input, index)
     value_tensor = value if isinstance(value, Tensor) else None
     if value_tensor is not None:
         if value_tensor._data.ndim:

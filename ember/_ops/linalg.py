@@ -159,9 +159,14 @@ def _check_bias(bias, target):
     shape = bias._data.shape
     if shape == target:
         return
-    error = _expand_error(target, shape, bias)
-    if error is not None:
-        raise error
+    n = len(shape)
+    if n <= len(target):
+        for size, want in zip(shape, target[len(target) - n:]):
+            if size != want and size != 1:
+                break
+        else:
+            return
+    raise _expand_error(target, shape, bias)
 
 
 def _bias_term(bias, beta, dtype):
@@ -270,7 +275,7 @@ def bmm(input, mat2, *, out=None):
         raise _scalar_type_error(dtype, mat2._dtype)
     _same_device(input, mat2)
     _no_bool(dtype, 'bmm')
-    result = make_tensor(_compute(np.matmul, dtype, x, y), dtype, input._device)
+    result = make_tensor(_contiguous(_compute(np.matmul, dtype, x, y)), dtype, input._device)
     if (input._requires_grad or mat2._requires_grad) and _grad_state.enabled:
         _record_pair(Bmm, result, input, mat2)
     return _out(result, out, 'bmm')
@@ -530,6 +535,8 @@ def matmul(input, other, *, out=None):
         except ValueError:
             _matmul_case(input, other, da, db, False)   # raises PyTorch's error
             raise
+    if not data.flags.c_contiguous:
+        data = data.copy()      # NumPy lays the batch out like the operands; PyTorch doesn't
     result = make_tensor(data, dtype, input._device)
     if strides is not None:
         result._stride = strides
@@ -560,7 +567,6 @@ class _AddProduct(Op):
     """``beta * input + alpha * product(m1, m2)``: inputs (input, m1, m2); args (beta, alpha).
 
     Subclasses give the product's two partial gradients."""
-    save_args = (1, 2)
 
     def backward(self, grad):
         _, m1, m2 = self.saved
@@ -628,11 +634,14 @@ def _fused(cls, name, input, m1, m2, product, shape, beta, alpha, out):
     """Finish a fused product: scale, add the broadcast bias, wrap, record."""
     _check_bias(input, shape)
     dtype = m1._dtype
+    # ``product`` is a fresh array: scale it and add the bias in place.
     if alpha != 1:
-        product = product * _scalar(alpha, dtype)
+        product *= _scalar(alpha, dtype)
     if beta != 0:
-        product = product + _bias_term(input, beta, dtype)
-    data = _contiguous(product, dtype=dtype.numpy_dtype)
+        np.add(product, _bias_term(input, beta, dtype), out=product)
+    data = product if dtype not in _HALF else product.astype(dtype.numpy_dtype)
+    if not data.flags.c_contiguous:
+        data = data.copy()
     result = make_tensor(data, dtype, m1._device)
     if _grad_state.enabled and (input._requires_grad or m1._requires_grad or
                                 m2._requires_grad):
@@ -654,8 +663,22 @@ def _tensors3(name, a, b, c, names):
 def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
     """``beta * input + alpha * (mat1 @ mat2)``; ``input`` broadcasts to the product's shape
     and is ignored (even NaN) when ``beta`` is 0."""
-    _tensors3('addmm', input, mat1, mat2, ('input', 'mat1', 'mat2'))
+    if not (isinstance(input, Tensor) and isinstance(mat1, Tensor) and
+            isinstance(mat2, Tensor)):
+        _tensors3('addmm', input, mat1, mat2, ('input', 'mat1', 'mat2'))
     x, y = mat1._data, mat2._data
+    dtype = mat2._dtype
+    if x.ndim != 2 or y.ndim != 2 or x.shape[1] != y.shape[0] or input._dtype is not dtype \
+            or mat1._dtype is not dtype or dtype in _SPECIAL or \
+            input._device is not mat1._device or mat1._device is not mat2._device:
+        _addmm_checks(input, mat1, mat2, x, y)
+    product = np.matmul(x, y) if dtype not in _HALF else _product32(np.matmul, dtype, x, y)
+    return _fused(Addmm, 'addmm', input, mat1, mat2, product, (x.shape[0], y.shape[1]),
+                  beta, alpha, out)
+
+
+def _addmm_checks(input, mat1, mat2, x, y):
+    _tensors3('addmm', input, mat1, mat2, ('input', 'mat1', 'mat2'))
     if x.ndim != 2:
         raise RuntimeError(f'mat1 must be a matrix, got {x.ndim}-D tensor')
     if y.ndim != 2:
@@ -668,9 +691,6 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
         raise RuntimeError(f'self and mat2 must have the same dtype, but got '
                            f'{_type_name(first)} and {_type_name(mat2._dtype)}')
     _no_bool(mat1._dtype, 'addmm_impl_cpu_')
-    product = _product32(np.matmul, mat1._dtype, x, y)
-    return _fused(Addmm, 'addmm', input, mat1, mat2, product, (x.shape[0], y.shape[1]),
-                  beta, alpha, out)
 
 
 def _product32(fn, dtype, x, y):
@@ -823,7 +843,10 @@ def _record_contraction(cls, result, operands, subs, out_sub):
         node = cls.__new__(cls)
         node._connect(operands)
         node.args = ()
-        node.save(*operands)
+        # Operand j is needed only for the gradients of the others.
+        wanted = [t._requires_grad for t in operands]
+        count = sum(wanted)
+        node.save(*[t if count - wanted[j] > 0 else None for j, t in enumerate(operands)])
         node.subs = subs
         node.out_sub = out_sub
         attach(node, result)
@@ -936,7 +959,8 @@ def kron(input, other, *, out=None):
         node = Kron.__new__(Kron)
         node._connect((input, other))
         node.args = ()
-        node.save(input, other)
+        node.save(input if other._requires_grad else None,
+                  other if input._requires_grad else None)
         node.pad = (xs, ys)
         attach(node, result)
     return _out(result, out, 'kron') if out is not None else result
@@ -1138,7 +1162,8 @@ def _diagonal_view(arr, d1, d2):
 
 def _einsum_align(operands, plan):
     """Each operand's array with its dims permuted (diagonals taken for repeated labels,
-    size-1 dims added for missing ones) to the common order: output dims, then contracted."""
+    size-1 dims added for missing ones) to the common order: output dims, then contracted.
+    Returns (array, PyTorch strides) pairs: NumPy may stride size-1 dims differently."""
     op_labels, _, perm_index, ell_num_dim, ell_index, _, total = plan
     label_size = [1] * 52
     ell_sizes = [1] * ell_num_dim
@@ -1146,6 +1171,7 @@ def _einsum_align(operands, plan):
     aligned = []
     for i, t in enumerate(operands):
         arr = t._data
+        strides = list(t.stride())
         permutation = [-1] * total
         dim = 0
         labels = op_labels[i]
@@ -1184,60 +1210,158 @@ def _einsum_align(operands, plan):
                         f'einsum(): subscript {_id_letter(s)} is repeated for operand {i} but '
                         f"the sizes don't match, {arr.shape[dim]} != {arr.shape[prev]}")
                 arr = _diagonal_view(arr, prev, dim)
+                strides[prev] += strides[dim]
+                del strides[dim]
         for k, val in enumerate(permutation):
             if val == -1:
+                strides.insert(dim, arr.shape[dim] * strides[dim] if dim < arr.ndim else 1)
                 arr = np.expand_dims(arr, dim)
                 permutation[k] = dim
                 dim += 1
-        aligned.append(arr.transpose(permutation))
+        aligned.append((arr.transpose(permutation), [strides[p] for p in permutation]))
     return aligned, dim_counts
+
+
+def _sum_keep_strided(x, axes, dtype):
+    """A keepdim sum; PyTorch allocates it contiguous."""
+    out = _sum_keep(x, axes, dtype)
+    return out, list(_layout.contiguous_strides(out.shape))
+
+
+def _iterator_strides(shape, operands):
+    """The strides PyTorch's TensorIterator gives the output of an elementwise op on
+    ``operands`` ((shape, strides) pairs broadcast to ``shape``): dims sorted by the inputs'
+    strides, broadcast dims ambiguous, ties broken by size."""
+    ndim = len(shape)
+    if ndim <= 1:
+        return list(_layout.contiguous_strides(shape))
+    if all(tuple(op_shape) == tuple(shape) for op_shape, _ in operands):
+        # PyTorch's fast set-up: same-shape contiguous (or identically dense) operands.
+        if all(_layout.is_contiguous(shape, st) for _, st in operands):
+            return list(_layout.contiguous_strides(shape))
+        first = list(operands[0][1])
+        if all(list(st) == first for _, st in operands) and _is_dense(shape, first):
+            return first
+    full = []
+    for op_shape, op_strides in operands:
+        lead = ndim - len(op_shape)
+        st = [0] * lead + [0 if op_shape[i] == 1 and shape[lead + i] != 1 else op_strides[i]
+                           for i in range(len(op_shape))]
+        full.append(st)
+
+    def should_swap(d0, d1):
+        for st in full:
+            s0, s1 = st[d0], st[d1]
+            if s0 == 0 or s1 == 0:
+                continue
+            if s0 < s1:
+                return -1
+            if s0 > s1:
+                return 1
+            if shape[d0] > shape[d1]:
+                return 1
+        return 0
+
+    perm = list(range(ndim - 1, -1, -1))
+    for i in range(1, ndim):
+        d1 = i
+        for d0 in range(i - 1, -1, -1):
+            c = should_swap(perm[d0], perm[d1])
+            if c > 0:
+                perm[d0], perm[d1] = perm[d1], perm[d0]
+                d1 = d0
+            elif c < 0:
+                break
+    if perm == list(range(ndim - 1, -1, -1)):
+        return list(_layout.contiguous_strides(shape))
+    strides = [0] * ndim
+    acc = 1
+    for d in perm:
+        strides[d] = acc
+        acc *= shape[d]
+    return strides
+
+
+def _is_dense(shape, strides):
+    """Whether a layout covers its elements without gaps or overlaps (any dim order)."""
+    dims = sorted((st, n) for n, st in zip(shape, strides) if n != 1)
+    acc = 1
+    for st, n in dims:
+        if st != acc:
+            return False
+        acc *= n
+    return True
+
+
+def _strided_empty(shape, strides, np_dtype):
+    """An uninitialised array with the given element strides (a dense permuted layout)."""
+    order = sorted(range(len(shape)), key=lambda d: (strides[d], -d), reverse=True)
+    buf = np.empty([shape[d] for d in order], dtype=np_dtype)
+    inverse = [0] * len(order)
+    for i, d in enumerate(order):
+        inverse[d] = i
+    return buf.transpose(inverse)
 
 
 def _sum_product_pair(left, right, sum_dims, dtype):
     """``(left * right).sum(sum_dims, keepdim=True)`` through one batched GEMM, laid out as
-    PyTorch lays it out (the result is a permuted view of the GEMM's output)."""
+    PyTorch lays it out (the result is a permuted view of the GEMM's output). Operands and
+    result are (array, PyTorch strides) pairs."""
+    (larr, lst), (rarr, rst) = left, right
     if not sum_dims:
-        return _compute(np.multiply, dtype, left, right)
-    ndim = left.ndim
+        shape = np.broadcast_shapes(larr.shape, rarr.shape)
+        strides = _iterator_strides(shape, [(larr.shape, lst), (rarr.shape, rst)])
+        np_dtype = larr.dtype if dtype not in _HALF else _f32
+        out = _strided_empty(shape, strides, np_dtype)
+        if dtype in _HALF:
+            np.multiply(larr.astype(_f32), rarr.astype(_f32), out=out)
+            out = out.astype(dtype.numpy_dtype, order='K')
+        else:
+            np.multiply(larr, rarr, out=out)
+        return out, strides
+    ndim = larr.ndim
     is_sum = [False] * ndim
     for d in sum_dims:
         is_sum[d] = True
     lro, lo, ro = [], [], []
     lro_size = lo_size = ro_size = sum_size = 1
     for i in range(ndim):
-        sl = left.shape[i] != 1
-        sr = right.shape[i] != 1
+        sl = larr.shape[i] != 1
+        sr = rarr.shape[i] != 1
         if is_sum[i]:
             if sl and sr:
-                sum_size *= left.shape[i]
+                sum_size *= larr.shape[i]
             elif sl:
-                left = _sum_keep(left, (i,), dtype)
+                larr = _sum_keep(larr, (i,), dtype)
             elif sr:
-                right = _sum_keep(right, (i,), dtype)
+                rarr = _sum_keep(rarr, (i,), dtype)
         elif sl and sr:
             lro.append(i)
-            lro_size *= left.shape[i]
+            lro_size *= larr.shape[i]
         elif sl:
             lo.append(i)
-            lo_size *= left.shape[i]
+            lo_size *= larr.shape[i]
         else:
             ro.append(i)
-            ro_size *= right.shape[i]
+            ro_size *= rarr.shape[i]
     if lo and ro and ro[-1] < lo[0]:
         # PyTorch swaps the operands here so that the GEMM writes the output's order.
-        left, right, lo, ro = right, left, ro, lo
+        larr, rarr, lo, ro = rarr, larr, ro, lo
         lo_size, ro_size = ro_size, lo_size
-    out_size = [left.shape[d] for d in lro] + [left.shape[d] for d in lo] + \
-        [1] * len(sum_dims) + [right.shape[d] for d in ro]
+    out_size = [larr.shape[d] for d in lro] + [larr.shape[d] for d in lo] + \
+        [1] * len(sum_dims) + [rarr.shape[d] for d in ro]
     lperm = lro + lo + list(sum_dims) + ro
     rperm = lro + list(sum_dims) + ro + lo
     operm = [0] * len(out_size)
     for i, d in enumerate(lro + lo + list(sum_dims) + ro):
         operm[d] = i
     _no_bool(dtype, 'bmm')
-    lhs = left.transpose(lperm).reshape(lro_size, lo_size, sum_size)
-    rhs = right.transpose(rperm).reshape(lro_size, sum_size, ro_size)
-    return _compute(np.matmul, dtype, lhs, rhs).reshape(out_size).transpose(operm)
+    lhs = larr.transpose(lperm).reshape(lro_size, lo_size, sum_size)
+    rhs = rarr.transpose(rperm).reshape(lro_size, sum_size, ro_size)
+    product = _contiguous(_compute(np.matmul, dtype, lhs, rhs))
+    gemm_shape = (lro_size, lo_size, ro_size)
+    viewed = _layout.view_strides(gemm_shape, _layout.contiguous_strides(gemm_shape), out_size)
+    return product.reshape(out_size).transpose(operm), [viewed[p] for p in operm]
 
 
 def einsum(*args):
@@ -1246,7 +1370,8 @@ def einsum(*args):
     Subscripts are letters (``A-Z``, ``a-z``); ``...`` stands for broadcast dims; a label
     repeated in one operand takes its diagonal; labels missing from the output (after ``->``,
     or labels seen once, in order, when there is no arrow) are summed. Size-1 dims broadcast.
-    Operands are contracted pairwise from the left with batched GEMMs, as PyTorch does.
+    Operands are contracted pairwise from the left with batched GEMMs, as PyTorch does (and
+    the result is laid out as PyTorch's is).
     """
     equation, operands = _einsum_args(args)
     for t in operands:
@@ -1259,67 +1384,58 @@ def einsum(*args):
         _same_device(operands[0], t)
     plan = _einsum_plan(equation, operands)
     op_labels, out_labels, perm_index, ell_num_dim, ell_index, out_num_dim, total = plan
-    aligned, dim_counts = _einsum_align(operands, plan)
-    ops = list(aligned)
+    ops, dim_counts = _einsum_align(operands, plan)
     while len(ops) > 1:
         a, b = ops[0], ops[1]
         del ops[:2]
         sum_dims, a_sum, b_sum = [], [], []
         for d in range(out_num_dim, total):
-            if a.shape[d] != 1 and b.shape[d] != 1:
+            if a[0].shape[d] != 1 and b[0].shape[d] != 1:
                 dim_counts[d] -= 1
                 if dim_counts[d] == 1:
                     sum_dims.append(d)
                     dim_counts[d] = 0
             elif dim_counts[d] == 1:
-                if a.shape[d] != 1:
+                if a[0].shape[d] != 1:
                     a_sum.append(d)
                     dim_counts[d] = 0
-                elif b.shape[d] != 1:
+                elif b[0].shape[d] != 1:
                     b_sum.append(d)
                     dim_counts[d] = 0
         if a_sum:
-            a = _sum_keep(a, tuple(a_sum), dtype)
+            a = _sum_keep_strided(a[0], tuple(a_sum), dtype)
         if b_sum:
-            b = _sum_keep(b, tuple(b_sum), dtype)
+            b = _sum_keep_strided(b[0], tuple(b_sum), dtype)
         ops.insert(0, _sum_product_pair(a, b, sum_dims, dtype))
-    result_arr = ops[0]
+    result_arr, strides = ops[0]
     contracted = total > out_num_dim
+    view_of = None
     if len(operands) > 1:
         cls = Contraction if contracted else ContractionMul
         if contracted:
-            result_arr = result_arr.reshape(result_arr.shape[:out_num_dim]) \
-                if result_arr.flags.c_contiguous else \
-                np.squeeze(result_arr, axis=tuple(range(out_num_dim, total)))
-        view_of = None
+            shape = result_arr.shape
+            strides = _layout.view_strides(shape, strides, shape[:out_num_dim])
+            result_arr = np.squeeze(result_arr, axis=tuple(range(out_num_dim, total)))
     elif contracted:
         cls = ContractionSum
         result_arr = _contiguous(np.sum(result_arr, axis=tuple(
             range(out_num_dim, total)), dtype=result_arr.dtype))
-        view_of = None
+        strides = _layout.contiguous_strides(result_arr.shape)
     else:
         cls = ContractionPermute
         view_of = operands[0]
     if view_of is not None:
         from .._tensor import make_view
-        strides = _view_strides(view_of, result_arr)
-        result = make_view(view_of, result_arr, strides)
+        result = make_view(view_of, result_arr, tuple(strides))
     else:
-        if type(result_arr) is not np.ndarray:
-            result_arr = np.asarray(result_arr)
         if not result_arr.flags.writeable:
-            result_arr = result_arr.copy()
+            result_arr = result_arr.copy(order='K')
         result = make_tensor(result_arr, dtype, operands[0]._device)
+        result._stride = tuple(strides)
     if _grad_state.enabled and any(t._requires_grad for t in operands):
         subs, out_sub = _explicit_subscripts(plan, operands)
         _record_contraction(cls, result, operands, subs, out_sub)
     return result
-
-
-def _view_strides(base, arr):
-    """PyTorch's element strides for a view array of ``base``."""
-    item = arr.itemsize
-    return tuple(s // item for s in arr.strides)
 
 
 def _explicit_subscripts(plan, operands):

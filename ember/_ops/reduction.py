@@ -23,7 +23,7 @@ from .. import _dtype as dt
 from .. import _layout
 from .._tensor import Tensor, make_tensor
 from ..autograd import grad_mode
-from ..autograd.function import Op
+from ..autograd.function import Op, attach
 from ..return_types import make_return_type
 
 _grad_state = grad_mode.state
@@ -53,9 +53,13 @@ def _contiguous(x):
     return x
 
 
+_HALF = frozenset(d.numpy_dtype for d in (dt.float16, dt.bfloat16) if d._numpy is not None)
+_add_reduce = np.add.reduce
+
+
 def _half(x):
     """Half precision accumulates in float32 as PyTorch's kernels do."""
-    return x.dtype.itemsize == 2 and x.dtype.kind == 'f' or x.dtype.name == 'bfloat16'
+    return x.dtype in _HALF
 
 
 def _check_tensor(x, name):
@@ -141,6 +145,21 @@ def _empty_dim_error(name, shape, dims):
             raise IndexError(f'{name}(): Expected reduction dim {d} to have non-zero size.')
 
 
+def _reduce(cls, input, *params):
+    """``cls.apply(input, *params)`` for single-input, single-output reductions, without
+    the generic argument scan (sum and mean are on many hot paths)."""
+    out = cls.forward(None, input._data, *params)
+    result = make_tensor(out, dt.from_numpy_dtype(out.dtype), input._device)
+    if input._requires_grad and _grad_state.enabled:
+        node = cls.__new__(cls)
+        node._connect((input,))
+        node.args = (None,) + params
+        if cls.save_args:
+            node.save(input)
+        attach(node, result, cls.save_output)
+    return result
+
+
 def _index_tensor(indices, device):
     return make_tensor(_contiguous(indices.astype(np.int64, copy=False)), dt.int64, device)
 
@@ -153,10 +172,12 @@ class Sum(Op):
 
     @staticmethod
     def forward(ctx, x, dims, keepdim, np_dtype):
-        if _half(x) and np_dtype is None:
-            out = np.sum(x, axis=dims, keepdims=keepdim, dtype=np.float32).astype(x.dtype)
+        if dims is None and not keepdim and np_dtype is None and x.dtype not in _HALF:
+            return np.asarray(_add_reduce(x, axis=None))
+        if np_dtype is None and x.dtype in _HALF:
+            out = _add_reduce(x, axis=dims, dtype=np.float32, keepdims=keepdim).astype(x.dtype)
         else:
-            out = np.sum(x, axis=dims, keepdims=keepdim, dtype=np_dtype)
+            out = _add_reduce(x, axis=dims, dtype=np_dtype, keepdims=keepdim)
         return _contiguous(out)
 
     def backward(self, grad):
@@ -178,14 +199,18 @@ def _sum_dtype(input, dtype):
 def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):  # noqa: A001
     """Sum of all elements, or over ``dim`` (int or tuple). Integers and bools sum to int64
     unless ``dtype`` says otherwise."""
+    if dim is None and dtype is None and out is None and isinstance(input, Tensor) and \
+            input._dtype.category >= _FLOAT and input._data.dtype not in _HALF:
+        # The common ``loss.sum()``: no dims to normalise, no dtype to choose.
+        return _reduce(Sum, input, None, False, None)
     _check_tensor(input, 'sum')
     dtype = _out_dtype(dtype, out)
     dims = reduce_dims(input, dim)
     target = _sum_dtype(input, dtype)
     np_dtype = None if target is input._dtype and target.category >= _FLOAT else \
         target.numpy_dtype
-    result = (Sum if dim is None else SumDim).apply(input, dims, keepdim, np_dtype)
-    return _out(result, out)
+    result = _reduce(Sum if dim is None else SumDim, input, dims, keepdim, np_dtype)
+    return result if out is None else _out(result, out)
 
 
 class Nansum(Op):
@@ -215,7 +240,7 @@ def nansum(input, dim=None, keepdim=False, *, dtype=None, out=None):
     target = _sum_dtype(input, dtype)
     np_dtype = None if target is input._dtype and target.category >= _FLOAT else \
         target.numpy_dtype
-    return _out(Nansum.apply(input, dims, keepdim, np_dtype), out)
+    return _out(_reduce(Nansum, input, dims, keepdim, np_dtype), out)
 
 
 class Mean(Op):
@@ -224,9 +249,11 @@ class Mean(Op):
     @staticmethod
     def forward(ctx, x, dims, keepdim):
         count = _count(x.shape, dims) if x.ndim else 1
-        acc = np.float32 if _half(x) else x.dtype
-        total = np.sum(x, axis=dims, keepdims=keepdim, dtype=acc)
-        return _contiguous(np.true_divide(total, count).astype(x.dtype, copy=False))
+        if x.dtype in _HALF:
+            total = _add_reduce(x, axis=dims, dtype=np.float32, keepdims=keepdim)
+            return _contiguous(np.true_divide(total, count).astype(x.dtype))
+        total = _add_reduce(x, axis=dims, keepdims=keepdim)
+        return _contiguous(np.true_divide(total, x.dtype.type(count)))
 
     def backward(self, grad):
         shape = self._metas[0][0]
@@ -254,8 +281,8 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
                            'floating point or complex dtype. Got: '
                            f'{_type_name(input._dtype)}')
     dims = reduce_dims(input, dim)
-    result = (Mean if dim is None else MeanDim).apply(input, dims, keepdim)
-    return _out(result, out)
+    result = _reduce(Mean if dim is None else MeanDim, input, dims, keepdim)
+    return result if out is None else _out(result, out)
 
 
 def nanmean(input, dim=None, keepdim=False, *, dtype=None, out=None):
@@ -359,9 +386,9 @@ def prod(input, dim=None, keepdim=False, *, dtype=None, out=None):
     np_dtype = None if target is input._dtype and target.category >= _FLOAT else \
         target.numpy_dtype
     if dim is None:
-        return _out(Prod.apply(input, None, False, np_dtype), out)
+        return _out(_reduce(Prod, input, None, False, np_dtype), out)
     d = _one_dim(input, dim)
-    return _out(ProdDim.apply(input, d, keepdim, np_dtype), out)
+    return _out(_reduce(ProdDim, input, d, keepdim, np_dtype), out)
 
 
 # ---------------------------------------------------------------------------------------

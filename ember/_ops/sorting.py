@@ -494,10 +494,6 @@ def isin(elements, test_elements, *, assume_unique=False, invert=False):
                        ref._device)
 
 
-def _bucketize_method(self, boundaries, *, out_int32=False, right=False):
-    return bucketize(self, boundaries, out_int32=out_int32, right=right)
-
-
 Tensor.sort = _sort_method
 Tensor.argsort = argsort
 Tensor.msort = msort

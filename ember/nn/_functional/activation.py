@@ -187,10 +187,6 @@ def _backward1(cls):
     return cls
 
 
-def _gt(x, value):
-    return x > value
-
-
 @_backward1
 class Elu(Activation):
     """``scale * x`` for x > 0, ``alpha * scale * (exp(x * input_scale) - 1)`` otherwise."""
@@ -205,7 +201,8 @@ class Elu(Activation):
 
     @staticmethod
     def derivative(x, alpha, scale, input_scale):
-        return where(x > 0, float(scale), (x * input_scale).exp() * (alpha * scale * input_scale))
+        negative = (x * input_scale).exp() * (alpha * scale * input_scale)
+        return where(x > 0, float(scale), negative)
 
 
 @_backward1

@@ -12,8 +12,6 @@ work and each one's gradient is made of the other two, so gradients of gradients
 col2im adds the column gradient back window position by window position: ``prod(kernel)``
 vectorised adds, never a loop over pixels or batch items.
 """
-import math
-
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
@@ -376,9 +374,9 @@ def _check_tensors(input, weight, bias, nd, transposed, groups, name):
         raise RuntimeError(f'"{name}" not implemented for '
                            f"'{_TORCH_NAMES[input._dtype.name]}'")
     if bias is not None and bias._dtype is not input._dtype:
-        raise RuntimeError(f'Input type ({_SHORT_NAMES.get(input._dtype.name, input._dtype.name)}'
-                           f') and bias type ({_SHORT_NAMES.get(bias._dtype.name, bias._dtype.name)}'
-                           f') should be the same')
+        names = [_SHORT_NAMES.get(t._dtype.name, t._dtype.name) for t in (input, bias)]
+        raise RuntimeError(f'Input type ({names[0]}) and bias type ({names[1]}) should be the '
+                           'same')
 
 
 def _convolution(input, weight, bias, stride, padding, dilation, groups, transposed,

@@ -6,15 +6,10 @@ import numpy as np
 
 from ... import _dtype as dt
 from ... import _layout
-from ..._tensor import Tensor
 from ...autograd import grad_mode
 from ...autograd.function import Op
 
 __all__ = ['pairwise_distance', 'cosine_similarity', 'pdist']
-
-_grad_state = grad_mode.state
-_HALF = (dt.float16, dt.bfloat16)
-
 
 def is_half(np_dtype):
     """Whether a NumPy dtype is float16 or bfloat16 (computed in float32, as PyTorch does)."""

@@ -11,7 +11,6 @@ import warnings
 
 import numpy as np
 
-from ... import _dtype as dt
 from ..._tensor import Tensor, make_tensor
 from .distance import is_half
 

@@ -146,8 +146,8 @@ class PointwiseLoss(Op):
         x, y = self.saved
         reduction = self.args[3]
         d = self.derivative(x, y, *self.args[4:])
-        if reduction == 'mean':
-            d = d / max(d.numel(), 1) if d.numel() else d
+        if reduction == 'mean' and d.numel():
+            d = d / d.numel()
         g = grad * d
         return (g if self.next_functions[0][0] is not None else None,
                 -g if self.next_functions[1][0] is not None else None)

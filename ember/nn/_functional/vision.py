@@ -405,9 +405,11 @@ def interpolate(input, size=None, scale_factor=None, mode='nearest', align_corne
                                   f'{_LINEAR_DIMS[mode] + 2}D input')
     out_size, scales = _output_size(input, size, scale_factor, nd, recompute_scale_factor)
     if any(o <= 0 for o in out_size):
+        axes = 'DHW'[-nd:]
+        given = ', '.join(f'{k}: {v}' for k, v in zip(axes, input.shape[2:]))
+        wanted = ', '.join(f'{k}: {v}' for k, v in zip(axes, out_size))
         raise RuntimeError(f'Input and output sizes should be greater than 0, but got input '
-                           f'({", ".join(f"{k}: {v}" for k, v in zip("DHW"[-nd:], input.shape[2:]))})'
-                           f' output ({", ".join(f"{k}: {v}" for k, v in zip("DHW"[-nd:], out_size))})')
+                           f'({given}) output ({wanted})')
     if mode == 'area':
         from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d
         pool = {1: adaptive_avg_pool1d, 2: adaptive_avg_pool2d, 3: adaptive_avg_pool3d}[nd]
