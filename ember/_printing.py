@@ -322,9 +322,7 @@ def _add_suffixes(tensor_str, suffixes, indent):
 
 
 def _grad_fn_name(grad_fn):
-    name = getattr(grad_fn, 'name', None)
-    if callable(name):
-        return name()
+    # PyTorch prints the node's class name (CopySlices), not name() (torch::autograd::...).
     return type(grad_fn).__name__
 
 

@@ -934,3 +934,100 @@ def test_matmul_broadcasting_property(batch_a, batch_b, n, k, p, vec_a, vec_b):
     assert got.shape == t.shape
     assert got.grad_fn.name() == t.grad_fn.name()
     assert got.stride() == t.stride()
+
+
+# ---------------------------------------------------------------------------------------
+# seeded sweeps against PyTorch: matmul layouts and random einsum equations
+# ---------------------------------------------------------------------------------------
+def _operand(L, shape, kind, seed, rg):
+    """An operand built as ``kind``: plain, transposed (.mT of a contiguous tensor),
+    batch-permuted, or expanded from a size-1 batch."""
+    arr = data(shape, 'float64', seed, exact=True)
+    if kind == 'mT':
+        t = L.tensor(np.swapaxes(arr, -1, -2).tolist(), dtype=L.float64).mT
+    elif kind == 'perm':
+        t = L.tensor(np.moveaxis(arr, 0, -1).tolist(), dtype=L.float64).movedim(-1, 0)
+    elif kind == 'expand':
+        t = L.tensor(arr[:1].tolist(), dtype=L.float64).expand(*shape)
+    else:
+        t = L.tensor(arr.tolist(), dtype=L.float64)
+    return t.detach().requires_grad_(rg)
+
+
+def _matmul_layout_cases():
+    shapes = [((3,), (2, 3, 3, 2)), ((2, 3), (2, 3, 3, 2)), ((1, 2, 3), (2, 3, 2)),
+              ((3, 2, 3), (3, 1)), ((2, 3, 2, 3), (3, 3, 1)), ((3, 2, 3), (3, 3, 2))]
+    rows = []
+    for sa, sb in shapes:
+        for ka in ('plain', 'mT', 'perm', 'expand'):
+            for kb in ('plain', 'perm'):
+                if (ka != 'plain' and len(sa) < 2) or (ka in ('perm', 'expand') and len(sa) < 3) \
+                        or (kb == 'perm' and len(sb) < 3):
+                    continue
+                for ra, rb in ((True, True), (True, False) if ka == 'plain' else (False, True)):
+                    rows.append((sa, sb, ka, kb, ra, rb))
+    return rows
+
+
+@pytest.mark.parametrize('sa,sb,ka,kb,ra,rb', _matmul_layout_cases())
+def test_matmul_layouts(sa, sb, ka, kb, ra, rb):
+    def fn(L, grads):
+        a = _operand(L, sa, ka, 0, ra)
+        b = _operand(L, sb, kb, 1, rb)
+        r = a @ b
+        if not grads:
+            return r
+        g = L.tensor(data(tuple(r.shape), 'float64', 7, exact=True).tolist(), dtype=L.float64)
+        r.backward(g)
+        return a.grad, b.grad
+    # BLAS and NumPy differ on the sign of some zeros; leaf .grad layouts are the engine's.
+    check(lambda L: fn(L, False), check_repr=False)
+    check(lambda L: fn(L, True), check_repr=False, check_stride=False)
+
+
+def _random_einsum_cases(count=120, seed=0):
+    rng = np.random.default_rng(seed)
+    sizes = {'a': 2, 'b': 3, 'c': 4, 'd': 2}
+    cases = []
+    for _ in range(count):
+        subs = [''.join(rng.choice(list('abcd'), size=rng.integers(0, 4)))
+                for _ in range(rng.choice([1, 2, 2, 3]))]
+        labels = sorted(set(''.join(subs)))
+        if rng.random() < 0.3:
+            eq = ','.join(subs)
+        else:
+            out = [c for c in labels if rng.random() < 0.5]
+            rng.shuffle(out)
+            eq = ','.join(subs) + '->' + ''.join(out)
+        shapes = []
+        for s in subs:
+            if len(set(s)) != len(s):
+                shapes.append(tuple(sizes[c] for c in s))
+            else:
+                shapes.append(tuple(sizes[c] if rng.random() < 0.85 else 1 for c in s))
+        rgs = [bool(rng.random() < 0.6) for _ in subs]
+        flips = [bool(rng.random() < 0.3) and len(s) >= 2 for s in shapes]
+        cases.append((eq, shapes, rgs, flips))
+    return cases
+
+
+@pytest.mark.parametrize('eq,shapes,rgs,flips', _random_einsum_cases(),
+                         ids=lambda v: v if isinstance(v, str) else None)
+def test_einsum_random_equations(eq, shapes, rgs, flips):
+    def fn(L, grads):
+        ops = []
+        for i, (shape, rg, flip) in enumerate(zip(shapes, rgs, flips)):
+            arr = data(shape, 'float64', i, exact=True)
+            if flip:
+                t = L.tensor(np.swapaxes(arr, 0, -1).tolist(), dtype=L.float64).transpose(0, -1)
+            else:
+                t = L.tensor(arr.tolist(), dtype=L.float64)
+            ops.append(t.requires_grad_(rg))
+        r = L.einsum(eq, *ops)
+        if not grads or not r.requires_grad:
+            return r
+        g = L.tensor(data(tuple(r.shape), 'float64', 9, exact=True).tolist(), dtype=L.float64)
+        r.backward(g)
+        return tuple(t.grad for t in ops)
+    check(lambda L: fn(L, False), check_repr=False)
+    check(lambda L: fn(L, True), check_repr=False, check_stride=False)

@@ -362,8 +362,9 @@ def _layer_run(make, shape, train):
         layer.train(train)
         x = lib.tensor(_values(shape, 7), dtype=lib.float32, requires_grad=True)
         out = layer(x)
-        cot = lib.tensor(np.sin(np.arange(out.numel())).reshape(tuple(out.shape)),
-                         dtype=lib.float32)
+        # scaled so that gradients stay O(1) whatever the output size
+        cot = lib.tensor(np.sin(np.arange(out.numel())).reshape(tuple(out.shape)) /
+                         np.sqrt(out.numel()), dtype=lib.float32)
         out.backward(cot)
         return [out, x.grad] + [p.grad for p in layer.parameters()] + \
             [repr(layer), list(layer.state_dict().keys())]

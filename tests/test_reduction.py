@@ -262,6 +262,15 @@ def test_reduction_dtypes_shapes(name, dtype):
     lambda t: t.arange(12.).view(3, 4).cumsum_(1),
     lambda t: t.arange(1, 7).view(2, 3).cumprod_(0),
     lambda t: t.sum(t.ones(2, 3), dim=1, keepdim=True),
+    lambda t: t.max(t.tensor([1., 5.]), t.tensor([3., 2.])),
+    lambda t: t.tensor([1., 5.]).min(t.tensor([[3.], [2.]])),
+    lambda t: t.tensor([[True, False, True]]).max(1),
+    lambda t: t.tensor([[True, False, True]]).mode(1),
+    lambda t: t.tensor(True).median(),
+    lambda t: t.zeros(3, 0, 2).median(2),
+    lambda t: t.zeros(3, 0, 2).median(1),
+    lambda t: t.zeros(3, 0, 2).mode(2),
+    lambda t: t.zeros(0, 3).kthvalue(1),
 ])
 def test_reduction_cases(expr):
     check(expr)
@@ -458,3 +467,45 @@ def test_empty_mean_grad():
         x.mean(0).sum().backward()
         return x.grad.shape, x.grad.dtype
     check(run)
+
+
+# ---------------------------------------------------------------------------------------
+# property: random shapes, dims and keepdim against PyTorch
+# ---------------------------------------------------------------------------------------
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@st.composite
+def _shape_and_dims(draw):
+    shape = tuple(draw(st.lists(st.integers(1, 4), min_size=1, max_size=4)))
+    dims = draw(st.lists(st.integers(-len(shape), len(shape) - 1), unique_by=lambda d: d % len(
+        shape), min_size=1, max_size=len(shape)))
+    return shape, tuple(dims)
+
+
+_PROPERTY_OPS = {
+    'sum': lambda t, x, dims, keep: x.sum(dims, keepdim=keep),
+    'mean': lambda t, x, dims, keep: x.mean(dims, keepdim=keep),
+    'amax': lambda t, x, dims, keep: x.amax(dims, keepdim=keep),
+    'var': lambda t, x, dims, keep: x.var(dims, keepdim=keep),
+    'norm': lambda t, x, dims, keep: x.norm(dim=dims, keepdim=keep),
+    'logsumexp': lambda t, x, dims, keep: x.logsumexp(dims, keepdim=keep),
+    'any': lambda t, x, dims, keep: (x > 0).any(dims[0], keepdim=keep),
+    'max': lambda t, x, dims, keep: x.max(dims[0], keepdim=keep),
+    'cumsum': lambda t, x, dims, keep: x.cumsum(dims[0]),
+}
+
+
+@settings(max_examples=120, deadline=None)
+@given(_shape_and_dims(), st.booleans(), st.sampled_from(sorted(_PROPERTY_OPS)),
+       st.booleans(), st.integers(0, 2**31))
+def test_property_reductions(shape_dims, keepdim, name, transpose, seed):
+    shape, dims = shape_dims
+    values = np.random.default_rng(seed).standard_normal(shape)
+
+    def run(torch):
+        x = torch.tensor(values)
+        if transpose and x.dim() > 1:
+            x = x.transpose(0, -1)
+        return _PROPERTY_OPS[name](torch, x, dims, keepdim)
+    check(run, rtol=1e-10, atol=1e-12, check_repr=False)

@@ -2153,14 +2153,24 @@ def _operator(cls, rule=PROMOTE, swap=False):
             try:
                 return binary(cls, other, self, rule)
             except _NotANumber:
+                if isinstance(other, np.ndarray):
+                    return binary(cls, _from_numpy(other, self), self, rule)
                 return NotImplemented
     else:
         def method(self, other):
             try:
                 return binary(cls, self, other, rule)
             except _NotANumber:
+                if isinstance(other, np.ndarray):
+                    return binary(cls, self, _from_numpy(other, self), rule)
                 return NotImplemented
     return method
+
+
+def _from_numpy(array, like):
+    """Operators take NumPy arrays as tensors, as PyTorch does (``t + np.ones(2)``)."""
+    from .creation import as_tensor
+    return as_tensor(array, device=like._device)
 
 
 def _operator_fn(fn, swap=False):

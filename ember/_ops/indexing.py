@@ -301,10 +301,9 @@ def _convert_item(item, device):
 
 
 def _bound(value):
+    """A slice bound as an int (0-d integer tensors and NumPy ints are accepted)."""
     if value is None or type(value) is int:
         return value
-    if isinstance(value, Tensor):
-        return value.__index__()
     return value.__index__()
 
 
@@ -327,6 +326,9 @@ class ParsedIndex:
 
 
 def parse_index(self, index, bare_slice=False):
+    """Split ``index`` into the basic view and the advanced items (PyTorch's rules, errors
+    and messages). ``bare_slice``: the index was a lone slice, which PyTorch always applies
+    (a full slice inside a tuple is skipped)."""
     data = self._data
     shape = data.shape
     ndim = len(shape)

@@ -45,11 +45,16 @@ def _type_name(d):
 
 
 def _contiguous(x):
-    """A reduction result as a C-contiguous array (NumPy keeps the input's axis order)."""
+    """A reduction result as a C-contiguous array with PyTorch's strides (NumPy keeps the
+    input's axis order, and its size-1 dims may carry any stride)."""
     if type(x) is not _ndarray:
         return np.asarray(x)
-    if not x.flags.c_contiguous:
-        return x.copy(order='C')
+    if x.ndim > 1:
+        step = x.itemsize
+        for size, stride in zip(reversed(x.shape), reversed(x.strides)):
+            if stride != step and size:
+                return x.copy(order='C')
+            step *= size
     return x
 
 

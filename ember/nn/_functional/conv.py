@@ -1,16 +1,17 @@
 """nn.functional: convolutions (``conv1d/2d/3d``, ``conv_transpose1d/2d/3d``).
 
 All of them run through one fused op, ``Convolution`` (PyTorch's ``ConvolutionBackward0``),
-computed the im2col way: a strided window view of the zero-padded input (no copy), one
-copy of it into columns, and one batched GEMM over all groups. Three array kernels do the
-work and each one's gradient is made of the other two, so gradients of gradients come free:
+computed the im2col way: a strided window view of the zero-padded input (``as_strided``, no
+copy), copied into columns and multiplied by the weights in one GEMM per group (per
+cache-sized block of samples, see ``_BLOCK_BYTES``). Three array kernels do the work and each
+one's gradient is made of the other two, so gradients of gradients come free:
 
-* ``conv_forward(x, w)``       y = x (*) w                     (im2col + GEMM)
-* ``conv_input_grad(g, w)``    x-shaped result, = transposed conv (GEMM + col2im)
-* ``conv_weight_grad(x, g)``   w-shaped result                  (im2col + batched GEMM)
+* ``conv_forward(x, w)``       y = x (*) w                        (im2col + GEMM)
+* ``conv_input_grad(g, w)``    x-shaped result = transposed conv  (GEMM + col2im)
+* ``conv_weight_grad(x, g)``   w-shaped result                    (im2col + GEMM)
 
 col2im adds the column gradient back window position by window position: ``prod(kernel)``
-vectorised adds, never a loop over pixels or batch items.
+vectorised adds; no Python loop ever runs over pixels.
 """
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
@@ -94,10 +95,12 @@ def _prod(values):
     return n
 
 
-# Columns are built and consumed a block of samples at a time, in a reused buffer of about
-# this many bytes: it stays in cache between the copy and the GEMM, and no large temporary is
-# ever allocated (fresh large arrays cost page faults on every call).
-_BLOCK_BYTES = 2 << 20
+# The columns are built and consumed a block of samples at a time, in one reused buffer of
+# about this many bytes, laid out channel-major (C * prod(kernel), samples * positions) so
+# that each block and group is ONE large GEMM. Blocks keep the buffer cache-resident between
+# the copy and the GEMM and avoid allocating (and page-faulting) a batch-sized temporary on
+# every call; few, large GEMMs keep BLAS threads busy.
+_BLOCK_BYTES = 8 << 20
 
 
 def _blocks(n, per_sample_bytes):
@@ -112,6 +115,21 @@ def _is_pointwise(kernel, stride, xpad):
         xpad.flags.c_contiguous
 
 
+def _channel_major(view, nd):
+    """(N, C, *kernel, *out) -> (C, *kernel, N, *out) (a view)."""
+    return view.transpose((1,) + tuple(range(2, 2 + nd)) + (0,) +
+                          tuple(range(2 + nd, 2 + 2 * nd)))
+
+
+def _grad_block(gm, start, stop, buf):
+    """Output-gradient samples [start, stop) as (G, O/G, m, P) in ``buf`` (one GEMM operand)."""
+    groups, og, p = gm.shape[1:]
+    m = stop - start
+    block = buf[:groups * og * m * p].reshape(groups, og, m, p)
+    block[...] = gm[start:stop].transpose(1, 2, 0, 3)
+    return block.reshape(groups, og, m * p)
+
+
 def conv_forward(x, w, stride, pads, dilation, groups):
     """y = x (*) w for x (N, C, *in) and w (O, C/G, *k); y is (N, O, *out)."""
     compute = _compute_dtype(x)
@@ -120,23 +138,30 @@ def conv_forward(x, w, stride, pads, dilation, groups):
     xp = _xp_of(x)
     xpad = pad_array(x, pads)
     kernel = tuple(w.shape[2:])
+    nd = len(kernel)
     out_size = tuple((size - d * (k - 1) - 1) // s + 1
                      for size, k, s, d in zip(xpad.shape[2:], kernel, stride, dilation))
     n, c = x.shape[:2]
     o = w.shape[0]
+    og = o // groups
     k = (c // groups) * _prod(kernel)
     p = _prod(out_size)
-    wm = w.reshape(groups, o // groups, k)
+    wm = w.reshape(groups, og, k)
     if _is_pointwise(kernel, stride, xpad):
         return xp.matmul(wm, xpad.reshape(n, groups, k, p)).reshape((n, o) + out_size)
-    y = xp.empty((n, groups, o // groups, p), compute)
-    view = window_view(xpad, kernel, stride, dilation, out_size)
-    blocks, size = _blocks(n, groups * k * p * compute.itemsize)
-    buf = xp.empty((size, c) + kernel + out_size, compute)
+    y = xp.empty((n, groups, og, p), compute)
+    columns = _channel_major(window_view(xpad, kernel, stride, dilation, out_size), nd)
+    rows = c * _prod(kernel)
+    blocks, size = _blocks(n, rows * p * compute.itemsize)
+    buf = xp.empty(rows * size * p, compute)
+    out_buf = xp.empty(o * size * p, compute)
     for start, stop in blocks:
-        cols = buf[:stop - start]
-        cols[...] = view[start:stop]
-        xp.matmul(wm, cols.reshape(stop - start, groups, k, p), out=y[start:stop])
+        m = stop - start
+        cols = buf[:rows * m * p].reshape((c,) + kernel + (m,) + out_size)
+        cols[...] = columns[(slice(None),) * (1 + nd) + (slice(start, stop),)]
+        out = out_buf[:o * m * p].reshape(groups, og, m * p)
+        xp.matmul(wm, cols.reshape(groups, k, m * p), out=out)
+        y[start:stop] = out.reshape(groups, og, m, p).transpose(2, 0, 1, 3)
     return y.reshape((n, o) + out_size)
 
 
@@ -149,26 +174,30 @@ def conv_input_grad(g, w, in_size, stride, pads, dilation, groups):
     xp = _xp_of(g)
     n = g.shape[0]
     o = w.shape[0]
+    og = o // groups
     c = w.shape[1] * groups
     kernel = tuple(w.shape[2:])
     out_size = tuple(g.shape[2:])
     k = w.shape[1] * _prod(kernel)
     p = _prod(out_size)
-    wt = xp.ascontiguousarray(w.reshape(groups, o // groups, k).transpose(0, 2, 1))
-    gm = g.reshape(n, groups, o // groups, p)
+    wt = xp.ascontiguousarray(w.reshape(groups, og, k).transpose(0, 2, 1))
+    gm = g.reshape(n, groups, og, p)
     padded = tuple(size + lo + hi for size, (lo, hi) in zip(in_size, pads))
     gx = xp.zeros((n, c) + padded, compute)
     lead = (slice(None), slice(None))
-    blocks, size = _blocks(n, groups * k * p * compute.itemsize)
-    buf = xp.empty((size, groups, k, p), compute)
+    rows = c * _prod(kernel)
+    blocks, size = _blocks(n, rows * p * compute.itemsize)
+    g_buf = xp.empty(o * size * p, compute)
+    buf = xp.empty(rows * size * p, compute)
     for start, stop in blocks:
-        cols = buf[:stop - start]
-        xp.matmul(wt, gm[start:stop], out=cols)
-        cols = cols.reshape((stop - start, c) + kernel + out_size)
+        m = stop - start
+        cols = buf[:rows * m * p].reshape(groups, k, m * p)
+        xp.matmul(wt, _grad_block(gm, start, stop, g_buf), out=cols)
+        cols = cols.reshape((c,) + kernel + (m,) + out_size)
         target = gx[start:stop]
         for index in np.ndindex(*kernel):
             target[lead + kernel_slices(index, dilation, stride, out_size)] += \
-                cols[lead + index]
+                cols[(slice(None),) + index].swapaxes(0, 1)
     if any(lo or hi for lo, hi in pads):
         gx = xp.ascontiguousarray(
             gx[lead + tuple(slice(lo, size - hi) for (lo, hi), size in zip(pads, padded))])
@@ -183,28 +212,30 @@ def conv_weight_grad(x, g, kernel, stride, pads, dilation, groups):
     xp = _xp_of(x)
     n, c = x.shape[:2]
     o = g.shape[1]
+    og = o // groups
     kernel = tuple(kernel)
+    nd = len(kernel)
     out_size = tuple(g.shape[2:])
     k = (c // groups) * _prod(kernel)
     p = _prod(out_size)
     xpad = pad_array(x, pads)
-    gm = g.reshape(n, groups, o // groups, p)
+    gm = g.reshape(n, groups, og, p)
     if _is_pointwise(kernel, stride, xpad):
         cols = xpad.reshape(n, groups, k, p)
         gw = xp.matmul(gm, cols.transpose(0, 1, 3, 2)).sum(0)
         return gw.reshape((o, c // groups) + kernel)
-    view = window_view(xpad, kernel, stride, dilation, out_size)
-    blocks, size = _blocks(n, groups * k * p * compute.itemsize)
-    buf = xp.empty((size, c) + kernel + out_size, compute)
-    part = xp.empty((size, groups, o // groups, k), compute)
-    gw = xp.zeros((groups, o // groups, k), compute)
+    columns = _channel_major(window_view(xpad, kernel, stride, dilation, out_size), nd)
+    rows = c * _prod(kernel)
+    blocks, size = _blocks(n, rows * p * compute.itemsize)
+    buf = xp.empty(rows * size * p, compute)
+    g_buf = xp.empty(o * size * p, compute)
+    gw = xp.zeros((groups, og, k), compute)
     for start, stop in blocks:
         m = stop - start
-        cols = buf[:m]
-        cols[...] = view[start:stop]
-        xp.matmul(gm[start:stop], cols.reshape(m, groups, k, p).transpose(0, 1, 3, 2),
-                  out=part[:m])
-        gw += part[:m].sum(0)
+        cols = buf[:rows * m * p].reshape((c,) + kernel + (m,) + out_size)
+        cols[...] = columns[(slice(None),) * (1 + nd) + (slice(start, stop),)]
+        gw += xp.matmul(_grad_block(gm, start, stop, g_buf),
+                        cols.reshape(groups, k, m * p).transpose(0, 2, 1))
     return gw.reshape((o, c // groups) + kernel)
 
 
