@@ -491,7 +491,7 @@ class LinalgSolveEx(Op):
     node_name = 'LinalgSolveExBackward0'
 
     def backward(self, grad, *_):
-        A, B, X = self.saved
+        A, X = self.saved
         left, vector = self.left, self.vector
         if vector:
             grad = grad.unsqueeze(-1)
@@ -567,7 +567,7 @@ def _solve(A, B, left, check):
     X = _wrap(x, A)
     outputs = (X, make_tensor(info, dt.int32, A._device))
     if _grad_state.enabled and (A._requires_grad or B._requires_grad):
-        _record(LinalgSolveEx, outputs, (A, B), (A, B, X), differentiable=(0,), left=left,
+        _record(LinalgSolveEx, outputs, (A, B), (A, X), differentiable=(0,), left=left,
                 vector=vector)
     return outputs
 

@@ -982,3 +982,55 @@ def test_hand_computed_values():
     assert ember.erf(ember.tensor([0.], dtype=ember.float64)).item() == 0.0
     assert abs(ember.erf(ember.tensor([1.], dtype=ember.float64)).item()
                - 0.8427007929497149) < 2e-16
+
+
+# ---------------------------------------------------------------------------------------
+# property: result layout of binary/unary ops on permuted, sliced and expanded operands
+# ---------------------------------------------------------------------------------------
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@st.composite
+def _strided_operand(draw, shape):
+    """A recipe for a tensor of ``shape`` built by permuting, slicing or expanding."""
+    perm = draw(st.permutations(range(len(shape))))
+    step = draw(st.sampled_from([1, 1, 2]))
+    expand_dim = draw(st.one_of(st.none(), st.integers(0, len(shape) - 1)))
+    return perm, step, expand_dim
+
+
+def _build(torch, shape, recipe, seed):
+    perm, step, expand_dim = recipe
+    base_shape = [shape[p] for p in perm]
+    base_shape[0] *= step
+    values = np.random.default_rng(seed).integers(-5, 6, size=base_shape)
+    t = torch.tensor(values, dtype=torch.float32)[::step]
+    inverse = list(np.argsort(perm))
+    t = t.permute(*inverse)
+    if expand_dim is not None:
+        index = [slice(None)] * len(shape)
+        index[expand_dim] = slice(0, 1)
+        t = t[tuple(index)].expand(*shape)
+    return t
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.integers(1, 4), min_size=2, max_size=4).flatmap(
+    lambda shape: st.tuples(st.just(tuple(shape)), _strided_operand(shape),
+                            _strided_operand(shape))),
+       st.sampled_from(['add', 'mul', 'lt', 'exp', 'clamp', 'maximum']),
+       st.booleans())
+def test_property_result_layout(case, op, broadcast_b):
+    shape, ra, rb = case
+
+    def run(torch):
+        a = _build(torch, shape, ra, 1)
+        b = _build(torch, shape, rb, 2)
+        if broadcast_b:
+            b = b[0]
+        if op == 'exp':
+            return a.exp()
+        if op == 'clamp':
+            return a.clamp(-1, 1)
+        return getattr(torch, op)(a, b)
+    check(run, check_repr=False)

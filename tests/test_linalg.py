@@ -775,8 +775,7 @@ DECOMP_GRADS = [
     ('qr_batch', lambda L, a: L.linalg.qr(a), 'wellcond', (2, 4, 3)),
     ('qr_only_R', lambda L, a: L.linalg.qr(a)[1], 'wellcond', (4, 3)),
     ('svdvals', lambda L, a: L.linalg.svdvals(a), 'wellcond', (4, 3)),
-    ('svd_usv', lambda L, a: (lambda r: r.U @ L.diag_embed(r.S) @ r.Vh if False else
-                              (r.U * r.S.unsqueeze(-2)) @ r.Vh)(
+    ('svd_usv', lambda L, a: (lambda r: (r.U * r.S.unsqueeze(-2)) @ r.Vh)(
         L.linalg.svd(a, full_matrices=False)), 'wellcond', (4, 3)),
     ('svd_uv', lambda L, a: (lambda r: r.U @ r.Vh)(L.linalg.svd(a, full_matrices=False)),
      'wellcond', (4, 3)),
@@ -839,6 +838,23 @@ DECOMP_GRADGRAD = {'inv', 'det', 'slogdet', 'solve', 'cholesky', 'qr', 'svd_uv',
 def test_decomposition_gradgradcheck(name, fn, kind, shape):
     a = _decomp_input(ember, kind, shape)
     assert ember.autograd.gradgradcheck(_contiguous_outputs(lambda x: fn(ember, x)), (a,))
+
+
+SYMMETRIC_GRADS = [
+    ('eigh', lambda L, a: (lambda r: (r[0], r[1].abs()))(L.linalg.eigh(a))),
+    ('eigh_upper', lambda L, a: (lambda r: (r[0], r[1].abs()))(L.linalg.eigh(a, UPLO='U'))),
+    ('eigvalsh', lambda L, a: L.linalg.eigvalsh(a)),
+    ('cholesky', lambda L, a: L.linalg.cholesky(a)),
+    ('cholesky_upper', lambda L, a: L.linalg.cholesky(a, upper=True)),
+    ('pinv_hermitian', lambda L, a: L.linalg.pinv(a, hermitian=True)),
+]
+
+
+@pytest.mark.parametrize('name,fn', SYMMETRIC_GRADS, ids=[c[0] for c in SYMMETRIC_GRADS])
+def test_symmetric_input_grads_match_torch(name, fn):
+    # Without symmetrising the input first: the gradient convention itself must agree.
+    check(lambda L: grad_of(L, lambda x: fn(L, x), spd(L, 3, rg=True)), rtol=1e-6,
+          atol=1e-8, check_repr=False)
 
 
 def test_det_gradient_at_singular_matrix():
