@@ -44,7 +44,7 @@ for _name, _fields in [('sort', ('values', 'indices')), ('topk', ('values', 'ind
                        ('nanmedian', ('values', 'indices')), ('mode', ('values', 'indices')),
                        ('kthvalue', ('values', 'indices')), ('cummax', ('values', 'indices')),
                        ('cummin', ('values', 'indices')), ('slogdet', ('sign', 'logabsdet')),
-                       ('qr', ('Q', 'R')), ('svd', ('U', 'S', 'Vh')),
+                       ('qr', ('Q', 'R')), ('svd', ('U', 'S', 'V')),
                        ('eigh', ('eigenvalues', 'eigenvectors')),
                        ('lstsq', ('solution', 'residuals', 'rank', 'singular_values')),
                        ('std_mean', ('std', 'mean')), ('var_mean', ('var', 'mean')),

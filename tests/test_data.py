@@ -1,11 +1,17 @@
 """ember.utils.data: datasets, samplers, collation and the DataLoader, against PyTorch."""
 import collections
+import sys
 
 import numpy as np
 import pytest
 
 import ember
 from oracle import check, requires_torch
+
+# DataLoader(num_workers>0) starts worker processes; WebAssembly (Pyodide) has none.
+needs_processes = pytest.mark.skipif(
+    sys.platform == 'emscripten', reason='DataLoader workers need subprocesses, which '
+    'Pyodide/WebAssembly does not have')
 
 
 class Squares:
@@ -122,6 +128,7 @@ def test_data_matches_pytorch(snippet):
     check(snippet, check_stride=False)
 
 
+@needs_processes
 def test_workers_give_the_same_batches_as_the_main_process():
     ember.manual_seed(0)
     single = _batches(ember.utils.data.DataLoader(Squares(23), batch_size=4, shuffle=True))
@@ -143,6 +150,7 @@ class _Seeds(ember.utils.data.Dataset):
         return info.id, info.seed, info.num_workers
 
 
+@needs_processes
 def test_worker_info_and_seeds_and_persistent_workers():
     ember.manual_seed(5)
     loader = ember.utils.data.DataLoader(_Seeds(), batch_size=1, num_workers=2,
@@ -167,12 +175,14 @@ class _Failing(ember.utils.data.Dataset):
         return i
 
 
+@needs_processes
 def test_worker_errors_are_reraised_with_context():
     loader = ember.utils.data.DataLoader(_Failing(), batch_size=1, num_workers=2)
     with pytest.raises(KeyError, match='DataLoader worker process'):
         list(loader)
 
 
+@needs_processes
 def test_worker_init_fn_runs_in_each_worker():
     seen = ember.utils.data.DataLoader(
         _Seeds(), batch_size=2, num_workers=2,

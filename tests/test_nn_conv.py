@@ -114,6 +114,20 @@ def test_functional_float64_matches_torch(name, fn, shapes):
     check(_with_grads(fn, shapes, 'float64'), rtol=1e-10, atol=1e-10, check_repr=False)
 
 
+@requires_torch
+@pytest.mark.parametrize('thin', [0, 10 ** 9], ids=['one_gemm_per_block', 'gemm_per_sample'])
+@pytest.mark.parametrize('block_bytes', [1, 1 << 30], ids=['tiny_blocks', 'one_block'])
+@pytest.mark.parametrize('row', [FUNCTIONAL[i] for i in (2, 3, 4, 7, 10, 16, 19, 22, 23)],
+                         ids=lambda r: r[0] if isinstance(r, tuple) else None)
+def test_kernel_paths_match_torch(monkeypatch, thin, block_bytes, row):
+    """The GEMM layout and the batch blocking are tuning choices: every path agrees."""
+    from ember.nn._functional import conv as conv_module
+    monkeypatch.setattr(conv_module, '_THIN_GEMM', thin)
+    monkeypatch.setattr(conv_module, '_BLOCK_BYTES', block_bytes)
+    name, fn, shapes = row
+    check(_with_grads(fn, shapes, 'float64'), rtol=1e-10, atol=1e-10, check_repr=False)
+
+
 DTYPE_ROWS = [
     ('float16', lambda lib: lib.nn.functional.conv2d(
         lib.tensor(_values((1, 2, 5, 5), 0), dtype=lib.float16),

@@ -11,6 +11,9 @@ __all__ = []
 class CopyBackwards(Node):
     """History of a tensor after ``copy_``: the gradient goes to the source only."""
 
+    def name(self):
+        return 'torch::autograd::CopyBackwards'
+
     def backward(self, grad):
         shape, dtype, device = self._metas[1]
         g = grad.to(device=device, dtype=dtype)

@@ -34,6 +34,7 @@ import warnings
 import numpy as np
 
 from .. import _dtype as dt
+from .. import _layout
 from .._tensor import Tensor, make_tensor
 from ..autograd import grad_mode
 from ..autograd.function import Op, attach, check_same_device
@@ -253,23 +254,58 @@ def torch_output_order(shape, operands):
     return perm
 
 
+def _non_overlapping_and_dense(shape, strides):
+    dims = sorted((st, size) for size, st in zip(shape, strides) if size != 1)
+    expected = 1
+    for st, size in dims:
+        if st != expected:
+            return False
+        expected *= size
+    return True
+
+
+def _fast_setup_strides(shape, tensors):
+    """PyTorch's shortcut layouts when every operand has the result's shape: contiguous,
+    channels_last, or (all operands dense with equal strides) the operands' strides."""
+    if not tensors or builtins.any(t._data.shape != shape for t in tensors):
+        return None
+    strides = [t.stride() for t in tensors]
+    if builtins.all(_layout.is_contiguous(shape, st) for st in strides):
+        return _layout.contiguous_strides(shape)
+    if len(shape) == 4 and builtins.all(_layout.is_channels_last(shape, st) for st in strides):
+        result = [0] * 4
+        step = 1
+        for d in (1, 3, 2, 0):
+            result[d] = step
+            step *= shape[d]
+        return tuple(result)
+    first = strides[0]
+    if _non_overlapping_and_dense(shape, first) and builtins.all(
+            st == first for st in strides):
+        return tuple(first)
+    return None
+
+
 def torch_layout(out, *operands):
     """``out`` laid out in memory as PyTorch would allocate an elementwise result of these
     operands (a copy only when NumPy chose another layout)."""
     shape = out.shape
     if out.size == 0:
         return out
-    perm = torch_output_order(shape, operands)
-    expected = [0] * len(shape)
-    step = out.itemsize
-    for d in perm:
-        expected[d] = step
-        step *= shape[d]
-    if list(out.strides) == expected:
+    elements = _fast_setup_strides(shape, [t for t in operands if isinstance(t, Tensor)])
+    if elements is None:
+        perm = torch_output_order(shape, operands)
+        elements = [0] * len(shape)
+        step = 1
+        for d in perm:
+            elements[d] = step
+            step *= shape[d]
+    expected = tuple(st * out.itemsize for st in elements)
+    if out.strides == expected:
         return out
-    outer = perm[::-1]
-    result = np.empty(tuple(shape[d] for d in outer), dtype=out.dtype).transpose(
-        np.argsort(outer))
+    from numpy.lib.stride_tricks import as_strided
+    span = 1 + builtins.sum((size - 1) * st for size, st in zip(shape, elements))
+    result = as_strided(np.empty(span, dtype=out.dtype), shape, expected)
     result[...] = out
     return result
 

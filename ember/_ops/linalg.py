@@ -834,10 +834,6 @@ class ContractionMul(Contraction):
     node_name = 'MulBackward0'
 
 
-class ContractionUnsafeView(Contraction):
-    node_name = 'UnsafeViewBackward0'
-
-
 def _record_contraction(cls, result, operands, subs, out_sub):
     if _grad_state.enabled and any(t._requires_grad for t in operands):
         node = cls.__new__(cls)

@@ -13,6 +13,7 @@ const demo = {
   state: 'loading', accuracy: null, versions: null, seconds: null, steps: 0,
   history: { loss: [], epochs: [] }, // loss: [step, loss]; epochs: [step, loss, accuracy]
   predict: null,
+  settings: { penWidth: 24, inkThreshold: 128 }, // pen width on the 224px pad; 'on' in 32x32
 };
 window.emberDemo = demo;
 
@@ -190,7 +191,7 @@ pad.addEventListener('pointerleave', finish);
 
 function stroke(a, b) {
   pen.strokeStyle = '#111';
-  pen.lineWidth = 18;
+  pen.lineWidth = demo.settings.penWidth;
   pen.lineCap = 'round';
   pen.lineJoin = 'round';
   pen.beginPath(); pen.moveTo(a[0], a[1]); pen.lineTo(b[0], b[1]); pen.stroke();
@@ -223,7 +224,7 @@ function toDigitsInput(canvas) {
   const out = new Array(64).fill(0);
   for (let y = 0; y < 32; y++) {
     for (let x = 0; x < 32; x++) {
-      if (bits[4 * (y * 32 + x) + 3] >= 128) out[(y >> 2) * 8 + (x >> 2)] += 1;
+      if (bits[4 * (y * 32 + x) + 3] >= demo.settings.inkThreshold) out[(y >> 2) * 8 + (x >> 2)] += 1;
     }
   }
   return out;

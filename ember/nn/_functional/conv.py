@@ -101,6 +101,9 @@ def _prod(values):
 # the copy and the GEMM and avoid allocating (and page-faulting) a batch-sized temporary on
 # every call; few, large GEMMs keep BLAS threads busy.
 _BLOCK_BYTES = 8 << 20
+# Below this many rows (C/G * prod(kernel)) a GEMM is memory-bound and the forward pass runs
+# one GEMM per sample instead (e.g. the first layer of an image network).
+_THIN_GEMM = 64
 
 
 def _blocks(n, per_sample_bytes):
@@ -154,11 +157,17 @@ def conv_forward(x, w, stride, pads, dilation, groups):
     rows = c * _prod(kernel)
     blocks, size = _blocks(n, rows * p * compute.itemsize)
     buf = xp.empty(rows * size * p, compute)
-    out_buf = xp.empty(o * size * p, compute)
+    thin = k < _THIN_GEMM
+    out_buf = None if thin else xp.empty(o * size * p, compute)
     for start, stop in blocks:
         m = stop - start
         cols = buf[:rows * m * p].reshape((c,) + kernel + (m,) + out_size)
         cols[...] = columns[(slice(None),) * (1 + nd) + (slice(start, stop),)]
+        if thin:
+            # Few rows: one GEMM per sample straight into y beats a transposed copy.
+            xp.matmul(wm, cols.reshape(groups, k, m, p).transpose(2, 0, 1, 3),
+                      out=y[start:stop])
+            continue
         out = out_buf[:o * m * p].reshape(groups, og, m * p)
         xp.matmul(wm, cols.reshape(groups, k, m * p), out=out)
         y[start:stop] = out.reshape(groups, og, m, p).transpose(2, 0, 1, 3)
@@ -228,12 +237,17 @@ def conv_weight_grad(x, g, kernel, stride, pads, dilation, groups):
     rows = c * _prod(kernel)
     blocks, size = _blocks(n, rows * p * compute.itemsize)
     buf = xp.empty(rows * size * p, compute)
-    g_buf = xp.empty(o * size * p, compute)
+    thin = k < _THIN_GEMM
+    g_buf = None if thin else xp.empty(o * size * p, compute)
     gw = xp.zeros((groups, og, k), compute)
     for start, stop in blocks:
         m = stop - start
         cols = buf[:rows * m * p].reshape((c,) + kernel + (m,) + out_size)
         cols[...] = columns[(slice(None),) * (1 + nd) + (slice(start, stop),)]
+        if thin:
+            per_sample = cols.reshape(groups, k, m, p).transpose(2, 0, 3, 1)
+            gw += xp.matmul(gm[start:stop], per_sample).sum(0)
+            continue
         gw += xp.matmul(_grad_block(gm, start, stop, g_buf),
                         cols.reshape(groups, k, m * p).transpose(0, 2, 1))
     return gw.reshape((o, c // groups) + kernel)

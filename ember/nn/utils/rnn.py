@@ -233,9 +233,11 @@ def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_le
     data = sequence.data
     B = int(batch_sizes[0]) if batch_sizes.shape[0] else 0
     trailing = tuple(data.shape[1:])
-    shape = ((B, max_seq_length) if batch_first else (max_seq_length, B)) + trailing
     t_idx, b_idx = _row_indices(batch_sizes)
-    padded = _PadRows.apply(data, t_idx, b_idx, bool(batch_first), shape, padding_value)
+    padded = _PadRows.apply(data, t_idx, b_idx, False, (max_seq_length, B) + trailing,
+                            padding_value)
+    if batch_first:
+        padded = padded.transpose(0, 1)
     lengths = (batch_sizes[None, :] > np.arange(B, dtype=np.int64)[:, None]).sum(1)
     lengths = make_tensor(lengths.astype(np.int64), dt.int64, sequence.batch_sizes.device)
     unsorted_indices = sequence.unsorted_indices
