@@ -137,3 +137,24 @@ def compile(model=None, **kwargs):  # noqa: A001
     if model is None:
         return lambda m: m
     return model
+
+
+def _export_functional_aliases():
+    """PyTorch also exposes these nn.functional ops at the top level (``torch.softmax``)."""
+    names = ['softmax', 'log_softmax', 'dropout', 'alpha_dropout', 'feature_alpha_dropout',
+             'cosine_similarity', 'pairwise_distance', 'pdist', 'batch_norm', 'layer_norm',
+             'group_norm', 'instance_norm', 'conv1d', 'conv2d', 'conv3d', 'conv_transpose1d',
+             'conv_transpose2d', 'embedding', 'embedding_bag', 'threshold', 'celu', 'selu',
+             'rrelu', 'hardshrink', 'prelu', 'max_pool1d', 'max_pool2d', 'max_pool3d',
+             'avg_pool1d', 'adaptive_avg_pool1d', 'adaptive_max_pool1d', 'pixel_shuffle',
+             'pixel_unshuffle', 'channel_shuffle', 'bilinear', 'ctc_loss', 'hinge_embedding_loss',
+             'kl_div', 'margin_ranking_loss', 'poisson_nll_loss', 'triplet_margin_loss',
+             'cosine_embedding_loss', 'binary_cross_entropy_with_logits', 'native_layer_norm',
+             'native_batch_norm', 'rms_norm', 'local_response_norm']
+    from .nn import functional
+    for name in names:
+        if hasattr(functional, name) and name not in globals():
+            globals()[name] = getattr(functional, name)
+
+
+_export_functional_aliases()

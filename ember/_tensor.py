@@ -174,6 +174,34 @@ class Tensor:
         storage = self.untyped_storage()
         return (self.data_ptr() - storage._ptr) // self._dtype.itemsize
 
+    @property
+    def output_nr(self):
+        """Which output of its grad_fn this tensor is."""
+        return self._output_nr
+
+    def is_same_size(self, other):
+        return self._data.shape == other._data.shape
+
+    def is_nonzero(self):
+        if self._data.size != 1:
+            raise RuntimeError('Boolean value of Tensor with more than one value is ambiguous')
+        return bool(self._data.reshape(()))
+
+    def is_inference(self):
+        return False
+
+    def share_memory_(self):
+        """A no-op: ember tensors are shared with worker processes by pickling."""
+        return self
+
+    @property
+    def name(self):
+        return None
+
+    @property
+    def names(self):
+        return (None,) * self._data.ndim
+
     def _is_view(self):
         """Whether this tensor is a view of another (its ``_base``)."""
         return self._base is not None

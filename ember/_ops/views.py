@@ -778,6 +778,59 @@ def contiguous(input, memory_format=None):
 
 
 # ---------------------------------------------------------------------------------------
+# sliding windows, real/imag views, in-place view ops
+# ---------------------------------------------------------------------------------------
+def unfold(input, dimension, size, step):
+    """All windows of ``size`` elements along ``dimension``, ``step`` apart, as a new last
+    dim (a view)."""
+    shape = input._data.shape
+    ndim = len(shape)
+    d = _layout.normalize_dim(dimension, ndim) if ndim else 0
+    length = shape[d] if ndim else 1
+    if size > length:
+        raise RuntimeError(f'maximum size for tensor at dimension {d} is {length} but size is '
+                           f'{size}')
+    if step <= 0:
+        raise RuntimeError(f'step is {step} but must be > 0')
+    strides = input.stride()
+    count = (length - size) // step + 1
+    if not ndim:
+        return input.reshape(1)
+    new_shape = shape[:d] + (count,) + shape[d + 1:] + (size,)
+    new_strides = strides[:d] + (strides[d] * step,) + strides[d + 1:] + (strides[d],)
+    return as_strided(input, new_shape, new_strides)
+
+
+def _real(input):
+    if not input._dtype.is_complex:
+        return input
+    from .. import _dtype as dt
+    return make_view(input, input._data.real, tuple(s * 2 for s in input.stride()),
+                     dtype=input._dtype.to_real())
+
+
+def _imag(input):
+    if not input._dtype.is_complex:
+        raise RuntimeError('imag is not implemented for tensors with non-complex dtypes.')
+    return make_view(input, input._data.imag, tuple(s * 2 for s in input.stride()),
+                     dtype=input._dtype.to_real())
+
+
+def _inplace_view(fn):
+    """``t.unsqueeze_(d)`` and friends: ``t`` itself takes the view's shape and strides."""
+    def method(self, *args, **kwargs):
+        result = fn(self, *args, **kwargs)
+        self._data = result._data
+        self._stride = result._stride
+        if result._grad_fn is not None:
+            self._grad_fn = result._grad_fn
+        return self
+    method.__name__ = fn.__name__ + '_'
+    method.__doc__ = f'In-place version of :meth:`{fn.__name__}` (changes this tensor\'s view).'
+    return method
+
+
+# ---------------------------------------------------------------------------------------
 # methods
 # ---------------------------------------------------------------------------------------
 _METHODS = ['view', 'view_as', 'reshape', 'reshape_as', 'flatten', 'ravel', 'unflatten',
@@ -786,6 +839,12 @@ _METHODS = ['view', 'view_as', 'reshape', 'reshape_as', 'flatten', 'ravel', 'unf
             'as_strided', 'detach', 'detach_', 'clone', 'contiguous']
 for _name in _METHODS:
     setattr(Tensor, _name, globals()[_name])
+for _name in ('unsqueeze', 'squeeze', 't', 'transpose', 'swapaxes', 'swapdims',
+              'as_strided'):
+    setattr(Tensor, _name + '_', _inplace_view(globals()[_name]))
+Tensor.unfold = unfold
+Tensor.real = property(_real)
+Tensor.imag = property(_imag)
 Tensor.T = property(_T_property)
 Tensor.mT = property(_matrix_transpose)
 Tensor.H = property(lambda self: _T_property(self).conj())
