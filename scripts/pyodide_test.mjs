@@ -2,7 +2,8 @@
 // offline: every package comes from local files that scripts/fetch_pyodide_assets.sh fetched
 // and checked, and every http(s) request the process tries fails loudly.
 //
-//   node scripts/pyodide_test.mjs [--json-report FILE] [--no-tests] [--no-train] [-- PYTEST ARGS]
+//   node scripts/pyodide_test.mjs [--json-report FILE] [--oracle-replay RECORDING] [--no-tests]
+//                                 [--no-train] [-- PYTEST ARGS]
 //   (PYTEST ARGS are relative to the mount's parent, e.g. `-- tests/test_layout.py -x`)
 //
 // Steps: load Pyodide from node_modules/pyodide; load numpy, micropip and packaging from
@@ -33,7 +34,9 @@ const dashdash = argv.indexOf('--');
 const ownArgs = dashdash < 0 ? argv : argv.slice(0, dashdash);
 const pytestExtra = dashdash < 0 ? null : argv.slice(dashdash + 1);
 const opt = (name) => ownArgs.includes(name);
-const jsonReport = ownArgs.includes('--json-report') ? ownArgs[ownArgs.indexOf('--json-report') + 1] : null;
+const value = (name) => (ownArgs.includes(name) ? ownArgs[ownArgs.indexOf(name) + 1] : null);
+const jsonReport = value('--json-report');
+const oracleRecording = value('--oracle-replay');
 
 // ---- 1. no network: every http(s) request fails loudly ----
 const blocked = [];
@@ -135,6 +138,16 @@ if (!opt('--no-tests')) {
   pyodide.FS.mount(pyodide.FS.filesystems.NODEFS, { root: path.join(ROOT, 'tests') },
     '/home/pyodide/ember/tests');
   pyodide.globals.set('pytest_extra', pytestExtra ? pyodide.toPy(pytestExtra) : null);
+  // --oracle-replay FILE: also run the PyTorch-oracle tests against a native recording of
+  // ember's results (scripts/oracle_replay.py).
+  pyodide.globals.set('replay', null);
+  if (oracleRecording) {
+    pyodide.FS.mkdirTree('/home/pyodide/plugins');
+    pyodide.FS.writeFile('/home/pyodide/plugins/oracle_replay.py', fs.readFileSync(path.join(ROOT, 'scripts', 'oracle_replay.py')));
+    const name = oracleRecording.endsWith('.gz') ? 'oracle.json.gz' : 'oracle.json';
+    pyodide.FS.writeFile(`/home/pyodide/plugins/${name}`, fs.readFileSync(oracleRecording));
+    pyodide.globals.set('replay', `/home/pyodide/plugins/${name}`);
+  }
   pytestCode = pyodide.runPython(`
 import json, os, sys
 import pytest
@@ -148,6 +161,9 @@ class Record:
             outcomes.setdefault(report.nodeid, report.outcome)
 
 args = ['-q', '--capture=sys', '-p', 'no:cacheprovider', '-rfEs', '--rootdir=/home/pyodide/ember']
+if replay:
+    sys.path.insert(0, '/home/pyodide/plugins')
+    args += ['-p', 'oracle_replay', f'--oracle-replay={replay}']
 args += list(pytest_extra) if pytest_extra is not None else ['tests']
 print('pytest', ' '.join(args), flush=True)
 code = int(pytest.main(args, plugins=[Record()]))

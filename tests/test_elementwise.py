@@ -655,9 +655,14 @@ def test_inplace_leaf_error_message():
 def test_inplace_under_no_grad_keeps_leaf():
     def run(torch):
         w = torch.ones(3, requires_grad=True)
+        g = torch.tensor([0.5, 1., 1.5])
         with torch.no_grad():
-            w.sub_(torch.tensor([0.5, 1., 1.5]) * 0.1)
+            w.sub_(g * 0.1)
             w.mul_(2)
+            w.add_(g, alpha=-0.5)
+            w.sub_(g, alpha=2)
+            w.div_(4)
+            w.add_(g[0], alpha=3)
         return w, w.is_leaf, w.grad_fn
     check(run)
 

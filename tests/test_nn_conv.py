@@ -140,6 +140,8 @@ DTYPE_ROWS = [
                                                             lib.ones(3, 2, 2))),
     ('grad_fn_name', lambda lib: lib.nn.functional.conv2d(
         lib.ones(1, 2, 5, 5, requires_grad=True), lib.ones(3, 2, 3, 3)).grad_fn.name()),
+    ('next_functions_without_bias', lambda lib: [f is None for f, _ in lib.nn.functional.conv2d(
+        lib.ones(1, 2, 5, 5, requires_grad=True), lib.ones(3, 2, 3, 3)).grad_fn.next_functions]),
     ('transpose_grad_fn_name', lambda lib: lib.nn.functional.conv_transpose2d(
         lib.ones(1, 2, 5, 5), lib.ones(2, 3, 3, 3, requires_grad=True)).grad_fn.name()),
 ]

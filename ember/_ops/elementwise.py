@@ -504,11 +504,6 @@ def _opmath(data):
     return data
 
 
-def _zeros_like(t):
-    from .creation import zeros_like
-    return zeros_like(t)
-
-
 def _where(condition, x, y):
     from .indexing import where
     return where(condition, x, y)
@@ -2272,11 +2267,20 @@ def _fast_inplace(cls, ufunc, slow, float_only=False):
     recorded and the operand needs no promotion, NumPy writes straight into the tensor's
     memory; anything else (errors included) takes the general path."""
     def method(self, other, *args, **kwargs):
-        if args or kwargs or type(self._data) is not _ndarray or (_grad_state.enabled and (
+        if args or type(self._data) is not _ndarray or (_grad_state.enabled and (
                 self._requires_grad or (isinstance(other, Tensor) and other._requires_grad))):
             return slow(self, other, *args, **kwargs)
         dtype = self._dtype
-        if isinstance(other, Tensor):
+        if kwargs:
+            # ``p.add_(grad, alpha=-lr)``: scale a same-dtype floating tensor first.
+            alpha = kwargs.get('alpha')
+            if len(kwargs) != 1 or alpha is None or type(alpha) not in (int, float) or \
+                    not isinstance(other, Tensor) or other._dtype is not dtype or \
+                    dtype.category < _FLOAT or ufunc not in (np.add, np.subtract) or \
+                    other._device is not self._device:
+                return slow(self, other, **kwargs)
+            y = np.multiply(other._data, alpha)
+        elif isinstance(other, Tensor):
             if other._dtype is not dtype or other._device is not self._device:
                 return slow(self, other)
             y = other._data
@@ -2290,13 +2294,13 @@ def _fast_inplace(cls, ufunc, slow, float_only=False):
         data = self._data
         if (float_only and dtype.category < _FLOAT) or not data.flags.c_contiguous or \
                 not data.flags.writeable:
-            return slow(self, other)
+            return slow(self, other, **kwargs)
         if cls.check is not None:
             cls.check(dtype, self, other)
         try:
             ufunc(data, y, out=data)
         except ValueError:
-            return slow(self, other)
+            return slow(self, other, **kwargs)
         self._bump_version()
         return self
     method.__name__ = slow.__name__

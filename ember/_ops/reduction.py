@@ -165,10 +165,6 @@ def _reduce(cls, input, *params):
     return result
 
 
-def _index_tensor(indices, device):
-    return make_tensor(_contiguous(indices.astype(np.int64, copy=False)), dt.int64, device)
-
-
 # ---------------------------------------------------------------------------------------
 # sum / nansum / mean / nanmean
 # ---------------------------------------------------------------------------------------
@@ -1458,16 +1454,13 @@ def nanquantile(input, q, dim=None, keepdim=False, *, interpolation='linear', ou
 # ---------------------------------------------------------------------------------------
 # methods
 # ---------------------------------------------------------------------------------------
-def _cumulative_inplace(fn):
-    from .elementwise import inplace
-    return inplace(fn)
-
-
 _METHODS = ['sum', 'nansum', 'mean', 'nanmean', 'sum_to_size', 'prod', 'max', 'min', 'amax',
             'amin', 'aminmax', 'argmax', 'argmin', 'std', 'var', 'norm', 'logsumexp',
             'cumsum', 'cumprod', 'cummax', 'cummin', 'any', 'all', 'count_nonzero', 'median',
             'nanmedian', 'mode', 'kthvalue', 'quantile', 'nanquantile']
 for _name in _METHODS:
     setattr(Tensor, _name, globals()[_name])
-Tensor.cumsum_ = _cumulative_inplace(cumsum)
-Tensor.cumprod_ = _cumulative_inplace(cumprod)
+from .elementwise import inplace as _inplace  # noqa: E402
+
+Tensor.cumsum_ = _inplace(cumsum)
+Tensor.cumprod_ = _inplace(cumprod)

@@ -123,6 +123,24 @@ def _additive_mask(mask, dtype):
     return out
 
 
+def _check_shapes(query, key):
+    """PyTorch's errors for query/key batch dims that do not broadcast or widths that
+    differ (raised by its batched products)."""
+    qb, kb = tuple(query.shape[:-2]), tuple(key.shape[:-2])
+    ndim = max(len(qb), len(kb))
+    qf, kf = (1,) * (ndim - len(qb)) + qb, (1,) * (ndim - len(kb)) + kb
+    batch = 1
+    for d, (a, b) in enumerate(zip(qf, kf)):
+        if a != b and a != 1 and b != 1:
+            raise RuntimeError(f'The size of tensor a ({a}) must match the size of tensor b '
+                               f'({b}) at non-singleton dimension {d}')
+        batch *= max(a, b)
+    if query.shape[-1] != key.shape[-1]:
+        raise RuntimeError(f'Expected size for first two dimensions of batch2 tensor to be: '
+                           f'[{batch}, {query.shape[-1]}] but got: [{batch}, '
+                           f'{key.shape[-1]}].')
+
+
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0,
                                  is_causal=False, scale=None, enable_gqa=False):
     """``softmax(query @ key^T * scale + mask) @ value`` over the last two dims.
@@ -168,6 +186,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
                                'heads in ')
         key = key.repeat_interleave(hq // hk, dim=-3)
         value = value.repeat_interleave(hq // hv, dim=-3)
+    _check_shapes(query, key)
     L, S = query.size(-2), key.size(-2)
     if scale is None:
         scale = 1.0 / math.sqrt(query.size(-1))
@@ -207,7 +226,7 @@ def _canonical_mask(mask, mask_name, other_type, other_name, target_type, check_
         raise AssertionError(f'only bool and floating types of {mask_name} are supported')
     if check_other and other_type is not None and mask.dtype != other_type:
         warnings.warn(f'Support for mismatched {mask_name} and {other_name} is deprecated. Use '
-                      'same type for both instead.', stacklevel=3)
+                      'same type for both instead.', stacklevel=2)
     if not is_float:
         data = mask._data
         xp = _xp_of(data)

@@ -18,7 +18,8 @@ from numpy.lib.stride_tricks import as_strided
 
 from ... import _dtype as dt
 from ..._tensor import Tensor
-from ...autograd.function import Op
+from ...autograd import grad_mode
+from ...autograd.function import Op, attach, check_same_device, wrap_outputs
 
 __all__ = ['conv1d', 'conv2d', 'conv3d', 'conv_transpose1d', 'conv_transpose2d',
            'conv_transpose3d']
@@ -293,7 +294,6 @@ def _to_channels_last(y):
 class Convolution(Op):
     """A convolution or transposed convolution with optional bias, as one graph node."""
     node_name = 'ConvolutionBackward0'
-    save_args = (0, 1)
 
     @staticmethod
     def forward(ctx, x, w, b, p):
@@ -308,6 +308,24 @@ class Convolution(Op):
         if p.channels_last:
             y = _to_channels_last(y)
         return y
+
+    @classmethod
+    def apply(cls, x, w, b, p):
+        """Like ``Op.apply``, but the bias slot is always an edge (``(None, 0)`` when there is
+        no bias), as in PyTorch's node."""
+        if w._device is not x._device or (b is not None and b._device is not x._device):
+            check_same_device([t for t in (x, w, b) if t is not None])
+        record = grad_mode.state.enabled and (x._requires_grad or w._requires_grad or (
+            b is not None and b._requires_grad))
+        bias = None if b is None else b._data
+        if not record:
+            return wrap_outputs(cls.forward(None, x._data, w._data, bias, p), x._device)
+        node = cls.__new__(cls)
+        node._connect((x, w, b))
+        out = cls.forward(node, x._data, w._data, bias, p)
+        node.args = (None, None, None, p)
+        node.save(x, w)
+        return attach(node, wrap_outputs(out, x._device))
 
     def backward(self, grad):
         x, w = self.saved
@@ -325,9 +343,9 @@ class Convolution(Op):
                 gx = Convolution.apply(grad, w, None, direct)
             if need[1][0] is not None:
                 gw = ConvolutionWeightGrad.apply(grad, x, direct)
-        if len(need) > 2 and need[2][0] is not None:
+        if need[2][0] is not None:
             gb = grad.sum((0,) + tuple(range(2, grad.dim())))
-        return (gx, gw, gb) if len(need) > 2 else (gx, gw)
+        return gx, gw, gb
 
 
 class ConvolutionWeightGrad(Op):

@@ -642,7 +642,7 @@ class NativeGroupNorm(Op):
         xhat3 = self.xhat
         compute = xhat3.dtype
         xp = _xp_of(xhat3)
-        g3 = _as_compute(xp.ascontiguousarray(grad._data), compute).reshape(n, c, -1)
+        g3 = _as_compute(xp.ascontiguousarray(grad._data), compute).reshape(xhat3.shape)
         gw = gb = gx = None
         if need_w:
             gw = _wrap(_channel_dot(g3, xhat3), w._dtype, x._device)
@@ -650,7 +650,8 @@ class NativeGroupNorm(Op):
             gb = _wrap(_channel_sum(g3), bias_dtype, x._device)
         if need_x:
             gxhat = g3 if w is None else g3 * _col(_as_compute(w._data, compute))
-            gx = _row_input_grad(gxhat.reshape(rows, -1), xhat3.reshape(rows, -1),
+            k = xhat3.size // rows if rows else 0
+            gx = _row_input_grad(gxhat.reshape(rows, k), xhat3.reshape(rows, k),
                                  self.rstd).reshape(shape)
             if channels_last:
                 gx = _channels_last_copy(gx)
@@ -695,7 +696,10 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05):
         _channel_layout(x) == _CHANNELS_LAST
     compute = _compute_dtype(x.dtype)
     xp = _xp_of(x)
-    x3 = _as_compute(xp.ascontiguousarray(x), compute).reshape(n, c, -1)
+    length = 1
+    for s in shape[2:]:
+        length *= s
+    x3 = _as_compute(xp.ascontiguousarray(x), compute).reshape(n, c, length)
     if x.size:
         xhat2, rstd = _row_stats(x3.reshape(n * num_groups, -1), eps)
         xhat2 *= rstd[:, None]

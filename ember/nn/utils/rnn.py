@@ -145,8 +145,12 @@ class _PackRows(Op):
 
 
 class _PadRows(Op):
-    """Scatter packed rows into a padded tensor filled with ``padding_value``."""
-    node_name = 'torch::autograd::CopySlices'
+    """Scatter packed rows into a padded tensor filled with ``padding_value``.
+
+    PyTorch fills the padded tensor by copying into slices, so its node is CopySlices."""
+
+    def name(self):
+        return 'torch::autograd::CopySlices'
 
     @staticmethod
     def forward(ctx, data, t_idx, b_idx, batch_first, shape, padding_value):
@@ -161,6 +165,9 @@ class _PadRows(Op):
     def backward(self, grad):
         t_idx, b_idx, batch_first = self.args[1:4]
         return (_PackRows.apply(grad, t_idx, b_idx, batch_first),)
+
+
+_PadRows.__name__ = _PadRows.__qualname__ = 'CopySlices'
 
 
 def _xp(array):
