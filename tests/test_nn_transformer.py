@@ -355,6 +355,12 @@ MHA_ERRORS = [
     ('padding_3d', lambda lib: lib.nn.MultiheadAttention(4, 2)(
         lib.ones(3, 2, 4), lib.ones(3, 2, 4), lib.ones(3, 2, 4),
         key_padding_mask=lib.ones(2, 3, 1, dtype=lib.bool))),
+    ('double_mask_weights', lambda lib: lib.nn.MultiheadAttention(4, 2)(
+        lib.ones(3, 2, 4), lib.ones(3, 2, 4), lib.ones(3, 2, 4),
+        attn_mask=lib.zeros(3, 3, dtype=lib.float64))),
+    ('double_padding_sdpa', lambda lib: lib.nn.MultiheadAttention(4, 2)(
+        lib.ones(3, 2, 4), lib.ones(3, 2, 4), lib.ones(3, 2, 4), need_weights=False,
+        key_padding_mask=lib.zeros(2, 3, dtype=lib.float64))),
     ('causal_without_mask', lambda lib: lib.nn.MultiheadAttention(4, 2)(
         lib.ones(3, 2, 4), lib.ones(3, 2, 4), lib.ones(3, 2, 4), is_causal=True)),
 ]

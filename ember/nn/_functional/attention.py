@@ -21,7 +21,10 @@ from ...autograd.function import Op
 from ..._tensor import Tensor, make_tensor
 from .distance import is_half
 
-__all__ = ['scaled_dot_product_attention', 'multi_head_attention_forward']
+# The private helpers are part of PyTorch's functional namespace too (code that copies
+# PyTorch's transformer layers calls F._canonical_mask).
+__all__ = ['scaled_dot_product_attention', 'multi_head_attention_forward', '_canonical_mask',
+           '_none_or_dtype', '_mha_shape_check', '_in_projection_packed', '_in_projection']
 
 _grad_state = grad_mode.state
 
@@ -453,6 +456,10 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
         dropout_p = 0.0
 
     if need_weights:
+        if attn_mask is not None and attn_mask.dtype != q.dtype:
+            raise RuntimeError(f'Input dtypes must be the same, got: input '
+                               f'{_type_name(attn_mask.dtype)}, batch1: {_type_name(q.dtype)}, '
+                               f'batch2: {_type_name(k.dtype)}')
         weights = _AttentionWeights.apply(q, k, attn_mask, 1.0 / math.sqrt(q.shape[-1]))
         if dropout_p > 0.0:
             from .dropout import dropout

@@ -3,9 +3,11 @@
 
 Batch, layer and group normalization are one fused op each, as PyTorch shows them
 (``NativeBatchNormBackward0``, ``NativeLayerNormBackward0``, ``NativeGroupNormBackward0``).
-Their forward and the usual backward run on arrays: statistics are reduced with a GEMV
-against a vector of ones and per-channel dot products with ``einsum``, directly on the
-input's memory (NCHW or channels-last, no transposed copies). When a graph of the gradient
+Their forward and the usual backward run on arrays: statistics are NumPy reductions and
+per-channel (or per-row) dot products with ``einsum`` (no temporary), directly on the
+input's memory (NCHW or channels-last, no transposed copies). Reductions stay out of BLAS
+on purpose: a threaded GEMV against a vector of ones is fast on an idle machine but can be
+a hundred times slower on a busy one. When a graph of the gradient
 is being recorded (``create_graph=True``), backward is instead written in ember ops, so
 gradients of gradients are exact.
 
@@ -82,20 +84,6 @@ def _xp_of(array):
     return importlib.import_module(type(array).__module__.split('.')[0])
 
 
-_ONES = {}
-
-
-def _ones(n, dtype, xp):
-    """A cached vector of ones (reductions as a GEMV are several times faster in NumPy)."""
-    key = (n, dtype, xp.__name__)
-    ones = _ONES.get(key)
-    if ones is None:
-        if len(_ONES) > 64:
-            _ONES.clear()
-        ones = _ONES[key] = xp.ones(n, dtype)
-    return ones
-
-
 def _param(t, compute):
     return None if t is None else _as_compute(t._data, compute)
 
@@ -161,13 +149,9 @@ def _from_channel_view(a3, shape, layout):
 
 def _channel_sum(a3):
     """Per-channel sums of a (P, C, Q) array."""
-    p, c, q = a3.shape
-    if q == 1:
+    if a3.shape[2] == 1:
         return a3[:, :, 0].sum(0)
-    xp = _xp_of(a3)
-    if not a3.flags.c_contiguous:
-        return a3.sum((0, 2))
-    return xp.matmul(a3, _ones(q, a3.dtype, xp)).sum(0)
+    return a3.sum((0, 2))
 
 
 def _channel_dot(a3, b3):
@@ -449,7 +433,7 @@ def _row_stats(x2, eps):
     xp = _xp_of(x2)
     if k == 0:
         return x2.copy(), xp.full(m, np.inf, x2.dtype)
-    mean = xp.matmul(x2, _ones(k, x2.dtype, xp)) / x2.dtype.type(k)
+    mean = x2.sum(1) / x2.dtype.type(k)
     centered = x2 - mean[:, None]
     var = xp.einsum('mk,mk->m', centered, centered) / x2.dtype.type(k)
     rstd = 1 / xp.sqrt(var + eps)
@@ -463,7 +447,7 @@ def _row_input_grad(gxhat2, xhat2, rstd):
         return gxhat2
     xp = _xp_of(gxhat2)
     inv_k = gxhat2.dtype.type(1 / k)
-    a = xp.matmul(gxhat2, _ones(k, gxhat2.dtype, xp)) * inv_k
+    a = gxhat2.sum(1) * inv_k
     c = xp.einsum('mk,mk->m', gxhat2, xhat2) * inv_k
     out = xhat2 * (-c)[:, None]
     out += gxhat2
@@ -523,7 +507,7 @@ class NativeLayerNorm(Op):
         if need_w:
             gw = _wrap(xp.einsum('mk,mk->k', g2, xhat2).reshape(nshape), w._dtype, x._device)
         if need_b:
-            gb = xp.matmul(_ones(m, compute, xp), g2) if m else xp.zeros(k, compute)
+            gb = g2.sum(0)
             gb = _wrap(gb.reshape(nshape), bias_dtype, x._device)
         if need_x:
             gxhat = g2 if w is None else g2 * _as_compute(w._data, compute).reshape(1, k)

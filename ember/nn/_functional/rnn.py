@@ -88,17 +88,18 @@ def _lstm_forward(x, w_ih, w_hh, b_ih, b_hh, w_hr, h0, c0, steps, reverse, keep)
     scale[2 * H:3 * H] = 1
     shift = xp.full(G, 0.5, dtype=x2.dtype)
     shift[2 * H:3 * H] = 0
-    xw = x2 @ (w_ih.T * scale)
+    # C-ordered right operands: BLAS is measurably faster on them than on transposes.
+    xw = x2 @ xp.ascontiguousarray(w_ih.T * scale)
     if b_ih is not None:
         xw += (b_ih + b_hh) * scale
-    whh = w_hh.T * scale
+    whh = xp.ascontiguousarray(w_hh.T * scale)
     P = w_hh.shape[1]
     A = xp.empty((N, G), dtype=x2.dtype)
     C = xp.empty((N, H), dtype=x2.dtype)
     TC = xp.empty((N, H), dtype=x2.dtype)
     OUT = xp.empty((N, P), dtype=x2.dtype)
     R = xp.empty((N, H), dtype=x2.dtype) if w_hr is not None else None
-    whr = w_hr.T if w_hr is not None else None
+    whr = xp.ascontiguousarray(w_hr.T) if w_hr is not None else None
     HP = xp.empty((N, P), dtype=x2.dtype) if keep else None
     CP = xp.empty((N, H), dtype=x2.dtype) if keep else None
     h = h0.copy()
@@ -202,10 +203,10 @@ def _gru_forward(x, w_ih, w_hh, b_ih, b_hh, h0, steps, reverse, keep):
     N = x2.shape[0]
     scale = xp.full(G, 0.5, dtype=x2.dtype)
     scale[2 * H:] = 1
-    xw = x2 @ (w_ih.T * scale)
+    xw = x2 @ xp.ascontiguousarray(w_ih.T * scale)
     if b_ih is not None:
         xw += b_ih * scale
-    whh = w_hh.T * scale
+    whh = xp.ascontiguousarray(w_hh.T * scale)
     bhh = b_hh * scale if b_hh is not None else None
     A = xp.empty((N, G), dtype=x2.dtype)       # r, z, n
     HN = xp.empty((N, H), dtype=x2.dtype)      # W_hn h + b_hn
@@ -307,10 +308,10 @@ def _rnn_forward(x, w_ih, w_hh, b_ih, b_hh, h0, steps, reverse, keep, relu):
     H = w_hh.shape[0]
     x2 = _flat_x(x)
     N = x2.shape[0]
-    xw = x2 @ w_ih.T
+    xw = x2 @ xp.ascontiguousarray(w_ih.T)
     if b_ih is not None:
         xw += b_ih + b_hh
-    whh = w_hh.T
+    whh = xp.ascontiguousarray(w_hh.T)
     OUT = xp.empty((N, H), dtype=x2.dtype)
     HP = xp.empty((N, H), dtype=x2.dtype) if keep else None
     h = h0.copy()

@@ -154,7 +154,8 @@ class EmbeddingDenseBackward(Op):
         idx, num_rows, padding_idx, scale = self.args[1:]
         shape = self._metas[0][0]
         rows = Embedding.apply(grad, idx, (len(idx), grad._data.shape[-1]), None, False)
-        factors = _row_factors(idx, num_rows, padding_idx, scale)
+        # PyTorch's double backward masks the padding rows but does not scale by frequency.
+        factors = _row_factors(idx, num_rows, padding_idx, False)
         if factors is not None:
             rows = rows * make_tensor(factors.astype(grad._data.dtype)[:, None], grad._dtype,
                                       grad._device)
@@ -368,9 +369,10 @@ def _bag_bounds(offsets, n, include_last_offset):
         ends = np.append(offsets[1:], n)
     if len(offsets):
         if offsets[0] != 0:
+            kind = 'Int' if offsets.dtype == np.int32 else 'Long'
             raise RuntimeError('offsets[0] has to be 0, i.e., the first sequence in the '
                                'mini-batch has to start from position 0. However, got '
-                               f'{int(offsets[0])}')
+                               f'{int(offsets[0])}\n[ ember.{kind}Tensor{{}} ]')
         if offsets[-1] > n:
             raise RuntimeError(f"offsets[-1] can not be greater than input's length {n} but "
                                f'got offsets[-1] of {int(offsets[-1])}')
@@ -459,16 +461,14 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2,
                            "(while checking arguments for embedding_bag)")
     num_rows, dim = weight._data.shape
     if padding_idx is not None:
-        if padding_idx > 0:
-            if padding_idx >= num_rows:
-                raise AssertionError('padding_idx must be within num_embeddings')
-        elif padding_idx < 0:
-            if padding_idx < -num_rows:
-                raise AssertionError('padding_idx must be within num_embeddings')
-            padding_idx = num_rows + padding_idx
+        if not -num_rows <= padding_idx < num_rows:
+            raise RuntimeError('padding_idx must be within the number of embeddings, '
+                               f'{-num_rows} through {num_rows - 1}, but got {padding_idx}')
+        if padding_idx < 0:
+            padding_idx += num_rows
     idx = idx_arr.astype(np.int64) if idx_arr.dtype != np.int64 else idx_arr
     n = len(idx)
-    starts, lengths = _bag_bounds(offsets_arr.astype(np.int64), n, include_last_offset)
+    starts, lengths = _bag_bounds(offsets_arr, n, include_last_offset)
     num_bags = len(starts)
     total = int(starts[-1] + lengths[-1]) if num_bags else 0
     used = idx[:total]

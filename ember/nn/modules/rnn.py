@@ -184,7 +184,8 @@ class RNNBase(Module):
     def _node_name(self, input, packed):
         if packed:
             return 'CatBackward0'
-        if self.mode == 'LSTM' and self.proj_size == 0 and input.dtype is dt.float32:
+        if self.mode == 'LSTM' and self.proj_size == 0 and input.dtype is dt.float32 and \
+                input.numel():
             return 'MkldnnRnnLayerBackward0'   # PyTorch's oneDNN kernel on CPU
         return 'StackBackward0'
 
@@ -199,6 +200,8 @@ class RNNBase(Module):
             out_shape = None
         else:
             T, B = input.shape[0], input.shape[1]
+            if T == 0:
+                raise RuntimeError('Expected sequence length to be larger than 0 in RNN')
             steps = _rnn.padded_steps(T, B)
             out_shape = None
         num_directions = 2 if self.bidirectional else 1
