@@ -323,7 +323,7 @@ def _add_suffixes(tensor_str, suffixes, indent):
 
 def _grad_fn_name(grad_fn):
     # PyTorch prints the node's class name (CopySlices), not name() (torch::autograd::...).
-    return type(grad_fn).__name__
+    return type(grad_fn).__name__.rsplit('::', 1)[-1]
 
 
 def tensor_repr(t, *, tensor_contents=None):

@@ -321,9 +321,10 @@ def _leaf_dtype_of_type(kind):
 
 def _build(data, sizes, inferred):
     """The NumPy array of checked nested data in the inferred dtype."""
-    np_type = inferred.numpy_dtype
-    if inferred is dt.bfloat16 or inferred is dt.float16:
-        np_type = np.float32   # PyTorch rounds Python floats to float first
+    # Python floats are doubles: parse them exactly and let the final cast round once (to
+    # float, then to half types, as PyTorch does), whatever dtype the caller asks for.
+    np_type = np.dtype(np.float64) if inferred.category == _FLOAT else \
+        np.dtype(np.complex128) if inferred.category == _COMPLEX else inferred.numpy_dtype
     try:
         array = np.array(data, dtype=np_type)
     except OverflowError:
@@ -363,8 +364,9 @@ def _infer_array(data):
         d = _leaf_dtype(data)
         if d is dt.int64 and not -2 ** 63 <= data < 2 ** 63:
             raise ValueError('Overflow when unpacking long long')
-        return np.asarray(data, dtype=np.float32 if d in (dt.float16, dt.bfloat16)
-                          else d.numpy_dtype), d, True
+        np_type = np.float64 if kind is float else np.complex128 if kind is complex \
+            else d.numpy_dtype
+        return np.asarray(data, dtype=np_type), d, True
     if isinstance(data, (list, tuple, _builtin_range)):
         array, d = _sequence_array(data)
         return array, d, True

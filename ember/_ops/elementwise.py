@@ -120,13 +120,13 @@ def _scalar_array(value, np_dtype):
         return np.array(value).astype(np_dtype)[()]
 
 
-def _check_number(value, name='other', position=2):
+def _check_number(value, name=None):
+    """``value`` if it is a number; otherwise the TypeError that operators turn into
+    NotImplemented."""
     if isinstance(value, _SCALARS) or isinstance(value, np.generic):
         return value
-    raise _NotANumber(f'{name}(): argument \'other\' (position {position}) must be Tensor, '
-                      f'not {type(value).__name__}' if name != 'other' else
-                      f'unsupported operand type: expected a Tensor or a number, got '
-                      f'{type(value).__name__}')
+    prefix = f'{name}(): ' if name else ''
+    raise _NotANumber(f'{prefix}expected a Tensor or a number, got {type(value).__name__}')
 
 
 def _promote(a, b):

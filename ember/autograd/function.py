@@ -99,7 +99,7 @@ class Node:
         return type(self).__name__
 
     def __repr__(self):
-        return f'<{type(self).__name__} object at {hex(id(self))}>'
+        return f"<{type(self).__name__.rsplit('::', 1)[-1]} object at {hex(id(self))}>"
 
     @property
     def metadata(self):

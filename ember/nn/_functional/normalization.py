@@ -84,10 +84,6 @@ def _xp_of(array):
     return importlib.import_module(type(array).__module__.split('.')[0])
 
 
-def _param(t, compute):
-    return None if t is None else _as_compute(t._data, compute)
-
-
 def _wrap(array, dtype, device):
     if array.dtype != dtype.numpy_dtype:
         array = array.astype(dtype.numpy_dtype)
@@ -252,51 +248,44 @@ def _batch_norm_arrays(x, w, b, running_mean, running_var, training, momentum, e
     and updates the running statistics (arrays, in place) in training mode."""
     channels = x.shape[1]
     layout = _channel_layout(x)
+    owned = False
     if layout is None:
         x = _xp_of(x).ascontiguousarray(x)
-        layout = _CONTIGUOUS
+        layout, owned = _CONTIGUOUS, True
     compute = _compute_dtype(x.dtype)
     x3 = _to_channel_view(x, layout, channels)
-    wd = _param_array(w, compute)
-    bd = _param_array(b, compute)
+    if x3.dtype != compute:
+        x3, owned = x3.astype(compute), True
+    wd = None if w is None else _as_compute(w, compute)
+    bd = None if b is None else _as_compute(b, compute)
     if training:
         count = x3.size // channels
-        x3c = _as_compute(x3, compute)
-        mean = _channel_sum(x3c) / compute.type(count)
-        centered = x3c - _col(mean) if x3c is x3 else _subtract_inplace(x3c, mean)
+        mean = _channel_sum(x3) / compute.type(count)
+        if owned:
+            centered = x3
+            centered -= _col(mean)
+        else:
+            centered = x3 - _col(mean)
         var = _channel_dot(centered, centered) / compute.type(count)
         invstd = 1 / np.sqrt(var + eps)
-        scale = invstd if wd is None else invstd * wd
-        out = centered * _col(scale)
+        out = centered * _col(invstd if wd is None else invstd * wd)
         if bd is not None:
             out += _col(bd)
         if running_mean is not None:
             _update_running(running_mean, running_var, mean, var, count, momentum)
         stat = None
     else:
-        rm = running_mean.astype(compute) if running_mean.dtype != compute else running_mean
-        rv = running_var.astype(compute) if running_var.dtype != compute else running_var
-        invstd = 1 / np.sqrt(rv + eps)
+        rm = _as_compute(running_mean, compute)
+        invstd = 1 / np.sqrt(_as_compute(running_var, compute) + eps)
         scale = invstd if wd is None else invstd * wd
         shift = -rm * scale if bd is None else bd - rm * scale
-        out = x3 * _col(scale.astype(compute))
-        out += _col(shift.astype(compute))
+        out = x3 * _col(scale)
+        out += _col(shift)
         centered = None
         stat = rm.copy()
-    out = out.astype(x.dtype) if out.dtype != x.dtype else out
-    return _from_channel_view(out, x.shape, layout), layout, centered, stat, \
-        invstd.astype(compute)
-
-
-def _param_array(p, compute):
-    if p is None:
-        return None
-    return _as_compute(p, compute)
-
-
-def _subtract_inplace(a3, mean):
-    a3 -= _col(mean)
-    return a3
+    if out.dtype != x.dtype:
+        out = out.astype(x.dtype)
+    return _from_channel_view(out, x.shape, layout), layout, centered, stat, invstd
 
 
 def _update_running(running_mean, running_var, mean, var, count, momentum):
@@ -577,11 +566,9 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
         xhat, rstd = x2.copy(), xp.zeros(m, compute)
     recording = _grad_state.enabled and (input._requires_grad or _requires(weight) or
                                          _requires(bias))
-    out = xhat.copy() if recording and xhat.dtype == x.dtype else xhat
-    if weight is not None:
-        out *= _as_compute(weight._data, compute).reshape(1, k)
-    if bias is not None:
-        out += _as_compute(bias._data, compute).reshape(1, k)
+    out = _affine(xhat, recording and xhat.dtype == x.dtype,
+                  None if weight is None else _as_compute(weight._data, compute).reshape(1, k),
+                  None if bias is None else _as_compute(bias._data, compute).reshape(1, k))
     out = out.reshape(shape)
     result = make_tensor(out.astype(x.dtype) if out.dtype != x.dtype else out, input._dtype,
                          input._device)
@@ -590,6 +577,27 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
     return _record(NativeLayerNorm, result, (input, weight, bias),
                    (eps, nshape, None if bias is None else bias._dtype), (input, weight),
                    xhat=xhat, rstd=rstd)
+
+
+def _affine(xhat, keep, w, b):
+    """``xhat * w + b`` (either may be None), in place unless ``keep`` (xhat is saved for
+    backward and must not be overwritten)."""
+    if w is not None:
+        out = xhat * w if keep else _inplace(xhat, w, 'mul')
+        if b is not None:
+            out += b
+        return out
+    if b is not None:
+        return xhat + b if keep else _inplace(xhat, b, 'add')
+    return xhat.copy() if keep else xhat
+
+
+def _inplace(a, v, op):
+    if op == 'mul':
+        a *= v
+    else:
+        a += v
+    return a
 
 
 def _requires(t):
@@ -692,11 +700,9 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05):
         xhat3, rstd = x3.copy(), xp.zeros(n * num_groups, compute)
     recording = _grad_state.enabled and (input._requires_grad or _requires(weight) or
                                          _requires(bias))
-    out = xhat3.copy() if recording and xhat3.dtype == x.dtype else xhat3
-    if weight is not None:
-        out *= _col(_as_compute(weight._data, compute))
-    if bias is not None:
-        out += _col(_as_compute(bias._data, compute))
+    out = _affine(xhat3, recording and xhat3.dtype == x.dtype,
+                  None if weight is None else _col(_as_compute(weight._data, compute)),
+                  None if bias is None else _col(_as_compute(bias._data, compute)))
     out = out.reshape(shape)
     if out.dtype != x.dtype:
         out = out.astype(x.dtype)

@@ -204,11 +204,13 @@ def _nan_aware_argmax(xpad, kernel, stride, dilation, out_size, xp):
 def _flat_indices(local, kernel, stride, padding, dilation, out_size, in_size, clip, xp):
     """Window-local winners -> flat indices into the (un-padded) spatial dims."""
     nd = len(kernel)
+    # int32 halves the memory traffic; PyTorch's int64 is produced only for return_indices.
+    index_dtype = np.int32 if _prod(in_size) < 2 ** 31 else np.int64
     positions = np.array(list(np.ndindex(*kernel)), dtype=np.int64).reshape(-1, nd)
     # Offset of each window position relative to the window start, as a flat index.
-    table = np.zeros(len(positions), dtype=np.int64)
+    table = np.zeros(len(positions), dtype=index_dtype)
     # Flat index of each window start (may lie in the padding).
-    start = np.zeros(out_size, dtype=np.int64)
+    start = np.zeros(out_size, dtype=index_dtype)
     row = 1
     for j in reversed(range(nd)):
         table += positions[:, j] * dilation[j] * row
@@ -239,6 +241,7 @@ def _flat_indices(local, kernel, stride, padding, dilation, out_size, in_size, c
             for c, size in zip(coords, in_size):
                 c = xp.clip(c, 0, size - 1)
                 flat = c if flat is None else flat * size + c
+            flat = flat.astype(index_dtype)
     return flat
 
 
@@ -258,6 +261,7 @@ class MaxPool2DWithIndices(Op):
             values = _to_channels_last(values)
         if not return_indices:
             return values
+        idx = idx.astype(np.int64)
         return values, (_to_channels_last(idx) if channels_last else idx)
 
     def backward(self, grad, grad_indices=None):
@@ -294,7 +298,9 @@ def scatter_flat(values, idx, in_shape, nd, accumulate):
     out = xp.zeros(in_shape, values.dtype)
     if out.size == 0 or values.size == 0:
         return out
-    offsets = idx.reshape(n_lead, -1) + (xp.arange(n_lead, dtype=np.int64) * plane)[:, None]
+    offset_dtype = idx.dtype if out.size < 2 ** 31 else np.int64
+    offsets = idx.reshape(n_lead, -1) + \
+        (xp.arange(n_lead, dtype=offset_dtype) * plane)[:, None]
     flat_out = out.reshape(-1)
     if accumulate:
         xp.add.at(flat_out, offsets.reshape(-1), values.reshape(-1))
@@ -307,8 +313,8 @@ def gather_flat(source, idx, nd):
     """Tensor ``source`` read at the flat indices ``idx`` (an array) of its last ``nd`` dims:
     the adjoint of ``scatter_flat``, in tensor ops so it stays differentiable."""
     lead = tuple(source.shape[:source.dim() - nd])
-    index = make_tensor(np.ascontiguousarray(idx).reshape(lead + (-1,)), dt.int64,
-                        source._device)
+    index = make_tensor(np.ascontiguousarray(idx, dtype=np.int64).reshape(lead + (-1,)),
+                        dt.int64, source._device)
     return source.reshape(lead + (-1,)).gather(len(lead), index).reshape(idx.shape)
 
 

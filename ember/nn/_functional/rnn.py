@@ -64,7 +64,7 @@ def _order(steps, reverse):
 # ---------------------------------------------------------------------------------------
 class _Arrays:
     """The arrays a layer's forward keeps for its backward."""
-    __slots__ = ('A', 'C', 'TC', 'HP', 'CP', 'R', 'HN', 'OUT', 'x2', 'dtype')
+    __slots__ = ('A', 'TC', 'HP', 'CP', 'R', 'HN', 'DER', 'x2')
 
 
 def _as_compute(a, compute):
@@ -135,7 +135,7 @@ def _lstm_forward(x, w_ih, w_hh, b_ih, b_hh, w_hr, h0, c0, steps, reverse, keep)
     kept = None
     if keep:
         kept = _Arrays()
-        kept.A, kept.C, kept.TC, kept.HP, kept.CP, kept.R = A, C, TC, HP, CP, R
+        kept.A, kept.TC, kept.HP, kept.CP, kept.R = A, TC, HP, CP, R
         kept.x2 = x2
     return OUT, h, c, kept
 
@@ -330,17 +330,18 @@ def _rnn_forward(x, w_ih, w_hh, b_ih, b_hh, h0, steps, reverse, keep, relu):
         h[:b] = o
     kept = None
     if keep:
+        # The output is returned to the caller (who may edit it): keep the derivative.
         kept = _Arrays()
-        kept.OUT, kept.HP, kept.x2 = OUT, HP, x2
+        kept.DER = (OUT > 0).astype(OUT.dtype) if relu else 1 - OUT * OUT
+        kept.HP, kept.x2 = HP, x2
     return OUT, h, kept
 
 
-def _rnn_backward(kept, dout, dhT, w_ih, w_hh, steps, reverse, needs, has_bias, relu):
-    OUT, HP, x2 = kept.OUT, kept.HP, kept.x2
-    xp = _xp_of(OUT)
-    N, H = OUT.shape
-    DER = (OUT > 0).astype(OUT.dtype) if relu else 1 - OUT * OUT
-    DG = xp.empty((N, H), dtype=OUT.dtype)
+def _rnn_backward(kept, dout, dhT, w_ih, w_hh, steps, reverse, needs, has_bias):
+    DER, HP, x2 = kept.DER, kept.HP, kept.x2
+    xp = _xp_of(DER)
+    N, H = DER.shape
+    DG = xp.empty((N, H), dtype=DER.dtype)
     dh = dhT.copy()
     for s, b in _order(steps[::-1], reverse):
         e = s + b
@@ -500,8 +501,7 @@ class _RecurrentLayer(Op):
             H = w_hh._data.shape[1]
             gx, gih, ghh, gb, dh0 = _rnn_backward(
                 kept, rows(grads[0], H), state(grads[1], h0), arr(w_ih), arr(w_hh), steps,
-                reverse, (needs[0], needs[1], needs[2], needs[3] or needs[4]), has_bias,
-                self.mode == 'RNN_RELU')
+                reverse, (needs[0], needs[1], needs[2], needs[3] or needs[4]), has_bias)
             gbih = gbhh = gb
             ghr = dc0 = None
         if gx is not None:
