@@ -246,8 +246,6 @@ def test_inplace_matches_torch(name, fn):
 
 
 @requires_torch
-@pytest.mark.xfail(reason='ReluBackward0 (ember/_ops/elementwise.py) multiplies by the mask, '
-                          'giving -0.0 where PyTorch gives 0.0', strict=False)
 def test_relu_backward_gives_positive_zero():
     check(_grad_of(lambda L, x: F(L).relu(x), [-1.0, 2.0]))
 

@@ -1050,7 +1050,7 @@ def apply_inplace(target, result):
 def _rebase_view(target):
     """An in-place write into a view changes its base: record that in the base's history."""
     base = target._base
-    if base is None or not target._is_view:
+    if base is None:
         return
     from .indexing import rebase_base_history
     rebase_base_history(base, target)
@@ -1499,8 +1499,14 @@ def _relu_check(dtype, a):
         raise RuntimeError('Boolean inputs not supported for relu')
 
 
-Relu, relu = _unary_op('relu', 'ReluBackward0', lambda x: np.maximum(x, 0),
-                       lambda s, g: g * (s.output > 0), save='output', check=_relu_check)
+def _relu_backward(node, grad):
+    # where() rather than a product: a masked-out negative gradient is 0., not -0.
+    from .indexing import where
+    return where(node.output > 0, grad, 0)
+
+
+Relu, relu = _unary_op('relu', 'ReluBackward0', lambda x: np.maximum(x, 0), _relu_backward,
+                       save='output', check=_relu_check)
 
 
 def _nonfloat(fn, value):
