@@ -97,13 +97,104 @@ def mlp_manual(lib):
     return run, 10
 
 
+def _train_step(lib, model, loss_fn, optimizer, x, y):
+    def run():
+        optimizer.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        optimizer.step()
+    return run
+
+
+def mlp_train(lib):
+    """784-512-512-10 ReLU MLP, batch 128, CrossEntropyLoss, SGD momentum 0.9, full step."""
+    nn = lib.nn
+    lib.manual_seed(0)
+    model = nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 512), nn.ReLU(),
+                          nn.Linear(512, 10))
+    opt = lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    x, y = lib.randn(128, 784), lib.randint(0, 10, (128,))
+    return _train_step(lib, model, nn.CrossEntropyLoss(), opt, x, y), 10
+
+
+def cnn_train(lib):
+    """PyTorch's MNIST example net, batch 64 of 1x28x28, Adam, full step."""
+    nn = lib.nn
+    F = nn.functional
+    lib.manual_seed(0)
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1 = nn.Conv2d(1, 32, 3, 1)
+            self.conv2 = nn.Conv2d(32, 64, 3, 1)
+            self.fc1 = nn.Linear(9216, 128)
+            self.fc2 = nn.Linear(128, 10)
+
+        def forward(self, x):
+            x = F.max_pool2d(F.relu(self.conv2(F.relu(self.conv1(x)))), 2)
+            return self.fc2(F.relu(self.fc1(lib.flatten(x, 1))))
+    model = Net()
+    opt = lib.optim.Adam(model.parameters(), lr=1e-3)
+    x, y = lib.randn(64, 1, 28, 28), lib.randint(0, 10, (64,))
+    return _train_step(lib, model, nn.CrossEntropyLoss(), opt, x, y), 2
+
+
+def transformer_train(lib):
+    """A pre-LN transformer block: Embedding 1000x128, 4-head causal attention, GELU MLP
+    128->512->128, batch 16, sequence 64, Adam, full step."""
+    nn = lib.nn
+    lib.manual_seed(0)
+
+    class Block(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embed = nn.Embedding(1000, 128)
+            self.ln1 = nn.LayerNorm(128)
+            self.attn = nn.MultiheadAttention(128, 4, batch_first=True)
+            self.ln2 = nn.LayerNorm(128)
+            self.mlp = nn.Sequential(nn.Linear(128, 512), nn.GELU(), nn.Linear(512, 128))
+            self.head = nn.Linear(128, 1000)
+
+        def forward(self, tokens):
+            x = self.embed(tokens)
+            h = self.ln1(x)
+            mask = lib.triu(lib.ones(64, 64, dtype=lib.bool), diagonal=1)
+            x = x + self.attn(h, h, h, attn_mask=mask, need_weights=False)[0]
+            x = x + self.mlp(self.ln2(x))
+            return self.head(x).reshape(-1, 1000)
+    model = Block()
+    opt = lib.optim.Adam(model.parameters(), lr=1e-3)
+    tokens = lib.randint(0, 1000, (16, 64))
+    target = lib.randint(0, 1000, (16 * 64,))
+    return _train_step(lib, model, nn.CrossEntropyLoss(), opt, tokens, target), 2
+
+
+def lstm_train(lib):
+    """A 2-layer LSTM, hidden 256, sequence 32, batch 32, full step (SGD)."""
+    nn = lib.nn
+    lib.manual_seed(0)
+    lstm = nn.LSTM(64, 256, num_layers=2)
+    opt = lib.optim.SGD(lstm.parameters(), lr=0.01)
+    x = lib.randn(32, 32, 64)
+
+    def loss_fn(out, target):
+        return ((out[0] - target) ** 2).mean()
+    return _train_step(lib, lstm, loss_fn, opt, x, lib.zeros(32, 32, 256)), 2
+
+
 WORKLOADS = {f.__name__: f for f in (op_overhead, op_overhead_grad, elementwise_4M,
-                                      matmul_1024, chain_1000, mlp_manual)}
+                                      matmul_1024, chain_1000, mlp_manual, mlp_train,
+                                      cnn_train, transformer_train, lstm_train)}
 
 
 def run_workload(name, repeats):
     libs = [ember] + ([torch] if torch is not None else [])
-    prepared = {lib.__name__: WORKLOADS[name](lib) for lib in libs}
+    try:
+        prepared = {lib.__name__: WORKLOADS[name](lib) for lib in libs}
+    except (AttributeError, NotImplementedError) as error:
+        print(f'{name:20s} skipped: {error}')
+        return None
     times = {lib: [] for lib in prepared}
     for lib, (fn, number) in prepared.items():
         fn()  # warm up
@@ -131,6 +222,8 @@ def main(argv=None):
     print(f'{"workload":20s} {"ember":>12s} {"torch":>12s} {"ratio":>7s}')
     for name in args.workloads:
         medians = run_workload(name, args.repeats)
+        if medians is None:
+            continue
         e = medians['ember']
         t = medians.get('torch')
         ratio = e / t if t else None
