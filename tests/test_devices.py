@@ -221,3 +221,45 @@ def test_training_step_on_simulated_cuda_matches_cpu(cuda):
     cuda_loss, cuda_grad = step('cuda')
     assert cpu_loss == cuda_loss
     np.testing.assert_array_equal(cpu_grad, cuda_grad)
+
+
+def test_seeded_draws_on_cuda_are_reproducible(cuda):
+    ember.manual_seed(3)
+    first = ember.randn(5, device='cuda')
+    ember.cuda.manual_seed(3)
+    ember.manual_seed(3)
+    second = ember.randn(5, device='cuda')
+    assert first.is_cuda and first.tolist() == second.tolist()
+
+
+def test_checkpoint_map_location_moves_between_devices(cuda, tmp_path):
+    path = str(tmp_path / 'w.pt')
+    ember.save({'w': ember.arange(3.0, device='cuda')}, path)
+    to_cpu = ember.load(path, map_location='cpu')['w']
+    assert to_cpu.device.type == 'cpu' and to_cpu.tolist() == [0.0, 1.0, 2.0]
+    to_1 = ember.load(path, map_location={'cuda:0': 'cuda:1'})['w']
+    assert to_1.device == ember.device('cuda:1')
+    assert ember.load(path)['w'].is_cuda
+
+
+def _real_gpu():
+    try:
+        import cupy
+        return cupy.cuda.runtime.getDeviceCount() > 0
+    except Exception:  # noqa: BLE001 - no CuPy, driver or device
+        return False
+
+
+@pytest.mark.skipif(not _real_gpu(), reason='needs CuPy and an NVIDIA GPU')
+def test_cupy_backend_end_to_end():
+    import cupy
+    x = ember.arange(6.0).reshape(2, 3).cuda()
+    assert isinstance(x._data, cupy.ndarray) and x.is_cuda
+    w = ember.ones(3, 2, device='cuda', requires_grad=True)
+    loss = (x @ w).relu().sum()
+    loss.backward()
+    assert w.grad.is_cuda
+    np.testing.assert_allclose(w.grad.cpu().numpy(), np.array([[3.0] * 2, [5.0] * 2,
+                                                               [7.0] * 2]))
+    model = ember.nn.Linear(3, 2).cuda()
+    assert model(x).device.type == 'cuda'

@@ -728,3 +728,96 @@ def test_cnn_block_trains_like_torch():
         model.eval()
         return losses + [model(lib.tensor(_values((2, 2, 5, 5), 9), dtype=lib.float32))]
     check(snippet, rtol=1e-4, atol=1e-5, check_repr=False)
+
+
+# ---------------------------------------------------------------------------------------
+# SyncBatchNorm
+# ---------------------------------------------------------------------------------------
+@requires_torch
+def test_sync_batch_norm_single_process_is_batch_norm():
+    def snippet(lib):
+        lib.manual_seed(0)
+        nn = lib.nn
+        model = nn.SyncBatchNorm.convert_sync_batchnorm(
+            nn.Sequential(nn.Conv2d(2, 3, 1), nn.BatchNorm2d(3, bias=False),
+                          nn.Sequential(nn.BatchNorm2d(3, momentum=None))))
+        x = lib.tensor(_values((4, 2, 3, 3), 0), dtype=lib.float32, requires_grad=True)
+        out = model(x)
+        out.backward(lib.tensor(_values((4, 3, 3, 3), 1), dtype=lib.float32))
+        model.eval()
+        return [repr(model), out, x.grad, model[1].weight.grad, dict(model.state_dict()),
+                model(x), lib.nn.SyncBatchNorm(3)(lib.ones(4, 3)).grad_fn.name()]
+    check(snippet, rtol=1e-4, atol=1e-5, check_repr=False)
+
+
+@requires_torch
+@pytest.mark.parametrize('fn', [lambda lib: lib.nn.SyncBatchNorm(3)(lib.ones(3)),
+                                lambda lib: lib.nn.SyncBatchNorm(0)(lib.ones(3, 0))],
+                         ids=['1d_input', 'no_channels'])
+def test_sync_batch_norm_errors(fn):
+    check(fn, match_message=True)
+
+
+_SYNC_SCRIPT = '''
+import sys
+sys.path.insert(0, sys.argv[1])
+import numpy as np
+import ember
+import ember.distributed as dist
+from ember import nn
+
+dist.init_process_group('gloo')
+rank, size = dist.get_rank(), dist.get_world_size()
+rng = np.random.default_rng(0)
+full = rng.standard_normal((4 * size, 3, 5)) * 2 + 1
+cot = rng.standard_normal((4 * size, 3, 5))
+shard = slice(4 * rank, 4 * rank + 4)
+
+ember.manual_seed(0)
+reference = nn.BatchNorm1d(3, momentum=0.3).double()
+with ember.no_grad():
+    reference.weight.mul_(ember.arange(1., 4., dtype=ember.float64))
+sync = nn.SyncBatchNorm.convert_sync_batchnorm(nn.BatchNorm1d(3, momentum=0.3).double())
+sync.load_state_dict(reference.state_dict())
+
+x_full = ember.tensor(full, requires_grad=True)
+reference(x_full).backward(ember.tensor(cot))
+x = ember.tensor(full[shard], requires_grad=True)
+out = sync(x)
+assert out.grad_fn.name() == 'SyncBatchNormBackward', out.grad_fn.name()
+out.backward(ember.tensor(cot[shard]))
+
+expected = reference.eval()(ember.tensor(full)).detach()
+np.testing.assert_allclose(x.grad.numpy(), x_full.grad.numpy()[shard], rtol=1e-9, atol=1e-12)
+for name in ('running_mean', 'running_var', 'num_batches_tracked'):
+    np.testing.assert_allclose(getattr(sync, name).numpy(), getattr(reference, name).numpy(),
+                               rtol=1e-12)
+grads = ember.stack([sync.weight.grad, sync.bias.grad])
+dist.all_reduce(grads)
+np.testing.assert_allclose(grads[0].numpy(), reference.weight.grad.numpy(), rtol=1e-9)
+np.testing.assert_allclose(grads[1].numpy(), reference.bias.grad.numpy(), rtol=1e-9)
+sync.eval()
+np.testing.assert_allclose(sync(ember.tensor(full)).detach().numpy(), expected.numpy(),
+                           rtol=1e-12)
+print(f'rank {rank} OK', flush=True)
+'''
+
+
+@pytest.mark.parametrize('ranks', [2, 3])
+def test_sync_batch_norm_matches_full_batch_under_mpi(ranks, tmp_path):
+    import shutil
+    import subprocess
+    import sys
+    try:
+        import mpi4py  # noqa: F401
+    except ImportError:  # pragma: no cover
+        pytest.skip('mpi4py is not installed')
+    if shutil.which('mpiexec') is None:  # pragma: no cover
+        pytest.skip('mpiexec is not installed')
+    script = tmp_path / 'sync_bn.py'
+    script.write_text(_SYNC_SCRIPT)
+    root = str(__import__('pathlib').Path(__file__).resolve().parents[1])
+    result = subprocess.run(['mpiexec', '-n', str(ranks), sys.executable, str(script), root],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count('OK') == ranks, result.stdout + result.stderr
