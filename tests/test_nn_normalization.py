@@ -612,6 +612,20 @@ def test_seeded_construction_gives_torch_state(name, make, shape):
 
 
 @requires_torch
+@pytest.mark.parametrize('size', [1, 2, 3, 4, 9])
+@pytest.mark.parametrize('channels', [1, 2, 5])
+def test_cross_map_lrn_window_sizes(size, channels):
+    """The legacy layer's asymmetric window and hand-written backward, as PyTorch's (whose
+    backward fails for size 1)."""
+    def snippet(lib):
+        x = lib.tensor(_values((2, channels, 3, 2), 0), dtype=lib.float32, requires_grad=True)
+        out = lib.nn.CrossMapLRN2d(size, alpha=0.3, beta=0.6, k=1.5)(x)
+        out.backward(lib.tensor(_values(tuple(out.shape), 1), dtype=lib.float32))
+        return out, x.grad, out.grad_fn.name()
+    check(snippet, rtol=1e-4, atol=1e-5, check_repr=False, match_message=True)
+
+
+@requires_torch
 @pytest.mark.parametrize('momentum', [0.1, None])
 def test_batch_norm_running_stats_over_steps(momentum):
     def snippet(lib):

@@ -102,8 +102,9 @@ def _prod(values):
 # the copy and the GEMM and avoid allocating (and page-faulting) a batch-sized temporary on
 # every call; few, large GEMMs keep BLAS threads busy.
 _BLOCK_BYTES = 8 << 20
-# Below this many rows (C/G * prod(kernel)) a GEMM is memory-bound and the forward pass runs
-# one GEMM per sample instead (e.g. the first layer of an image network).
+# Below this many rows (C/G * prod(kernel)) a GEMM is memory-bound: the forward pass and the
+# weight gradient then multiply sample by sample (one batched matmul call per block) rather
+# than transposing whole blocks (e.g. the first layer of an image network).
 _THIN_GEMM = 64
 
 

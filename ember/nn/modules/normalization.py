@@ -73,8 +73,12 @@ class _CrossMapLRN2dFunction(Function):
         x = input._data.astype(scale.dtype)
         y = output._data.astype(scale.dtype)
         channels = x.shape[1]
-        grad_input = scale ** -beta * g
         inverse_pre_pad = int(size - (size - 1) / 2)
+        if inverse_pre_pad + channels > channels + size - 1:
+            # PyTorch's legacy backward cannot handle size 1 either.
+            raise RuntimeError(f'start ({inverse_pre_pad}) + length ({channels}) exceeds '
+                               f'dimension size ({channels + size - 1}).')
+        grad_input = scale ** -beta * g
         padded = np.zeros((x.shape[0], channels + size - 1) + x.shape[2:], scale.dtype)
         padded[:, inverse_pre_pad:inverse_pre_pad + channels] = g * y / scale
         prefix = np.concatenate([np.zeros_like(padded[:, :1]), np.cumsum(padded, axis=1)],
