@@ -151,6 +151,36 @@ def _compare_values(got, want, path, opts, problems):
                         f'{w.ravel()[:12]}')
 
 
+def _uses_torch_directly(error):
+    """True when ``error`` (or one it chains to) comes from test code that touched PyTorch
+    itself: ``torch`` is None here, or ``import torch`` failed."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, ModuleNotFoundError) and error.name == 'torch':
+            return True
+        if isinstance(error, (AttributeError, TypeError)) and 'NoneType' in str(error):
+            tb = error.__traceback__
+            while tb is not None and tb.tb_next is not None:
+                tb = tb.tb_next
+            if tb is not None and os.path.basename(os.path.dirname(
+                    tb.tb_frame.f_code.co_filename)) == 'tests':
+                return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
+def _environment_skip(error):
+    """A reason to skip when ``error`` only says that this platform lacks something."""
+    if error is None:
+        return None
+    if _uses_torch_directly(error):
+        return 'oracle replay: the test calls PyTorch directly'
+    if isinstance(error, RuntimeError) and 'needs the ml_dtypes package' in str(error):
+        return 'oracle replay: bfloat16 needs ml_dtypes, which has no build for this platform'
+    return None
+
+
 def _exception(error):
     return {'kind': 'error', 'type': type(error).__name__, 'message': str(error)[:300]}
 
@@ -221,6 +251,9 @@ def _install(config):
             want = entry.get('result')
             out, err = oracle._run(fn, ember)
             got = _exception(err) if err is not None else _summary(out, ember, {})
+            reason = _environment_skip(err) if want['kind'] != 'error' else None
+            if reason:
+                pytest.skip(reason)
             if want['kind'] == 'error' or got['kind'] == 'error':
                 if got.get('type') != want.get('type'):
                     detail = (f'raised {got["type"]}: {got["message"]}' if got['kind'] == 'error'
@@ -287,15 +320,14 @@ class _Hooks:
             return
         if not item.get_closest_marker('oracle_replay'):
             return
-        # A test that uses PyTorch itself (not through the oracle) meets `torch = None` here:
-        # an AttributeError/TypeError about NoneType raised in the test file itself.
-        error = call.excinfo.value
-        entry = call.excinfo.traceback[-1] if call.excinfo.traceback else None
-        in_tests = entry is not None and os.path.basename(os.path.dirname(str(entry.path))) == 'tests'
-        if in_tests and isinstance(error, (AttributeError, TypeError)) and 'NoneType' in str(error):
+        # A test that uses PyTorch itself (not through the oracle) meets `torch = None` here;
+        # bfloat16 needs ml_dtypes, which Pyodide lacks.
+        reason = _environment_skip(call.excinfo.value)
+        if reason:
+            entry = call.excinfo.traceback[-1] if call.excinfo.traceback else None
             report.outcome = 'skipped'
-            report.longrepr = (str(entry.path), entry.lineno + 1,
-                               'oracle replay: the test calls PyTorch directly')
+            report.longrepr = (str(entry.path) if entry else item.nodeid,
+                               (entry.lineno + 1) if entry else 0, reason)
 
     def pytest_sessionfinish(self, session):
         path = self.config.getoption('--oracle-record')

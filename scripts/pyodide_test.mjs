@@ -3,14 +3,15 @@
 // and checked, and every http(s) request the process tries fails loudly.
 //
 //   node scripts/pyodide_test.mjs [--json-report FILE] [--oracle-replay RECORDING] [--no-tests]
-//                                 [--no-train] [-- PYTEST ARGS]
+//                                 [--no-train] [--no-known-failures] [-- PYTEST ARGS]
 //   (PYTEST ARGS are relative to the mount's parent, e.g. `-- tests/test_layout.py -x`)
 //
 // Steps: load Pyodide from node_modules/pyodide; load numpy, micropip and packaging from
 // .pyodide/packages (sha256 checked against pyodide-lock.json) and assert numpy imported; install
 // pytest/hypothesis wheels and ember's wheel with micropip from Pyodide's in-memory file system;
 // mount tests/ and run the self-contained part of the suite with `pytest --capture=sys` (the
-// PyTorch-oracle tests skip because there is no torch); run the digits job for 2 epochs and check
+// PyTorch-oracle tests skip because there is no torch; the tests listed in
+// scripts/pyodide_known_failures.txt, with their causes, run as non-strict xfail); run the digits job for 2 epochs and check
 // its test accuracy. Exit status: pytest's, else 1 if training or the network guard failed.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -138,6 +139,9 @@ if (!opt('--no-tests')) {
   pyodide.FS.mount(pyodide.FS.filesystems.NODEFS, { root: path.join(ROOT, 'tests') },
     '/home/pyodide/ember/tests');
   pyodide.globals.set('pytest_extra', pytestExtra ? pyodide.toPy(pytestExtra) : null);
+  // Known failures (scripts/pyodide_known_failures.txt) run as non-strict xfail.
+  const knownFile = path.join(ROOT, 'scripts', 'pyodide_known_failures.txt');
+  pyodide.globals.set('known_text', opt('--no-known-failures') || !fs.existsSync(knownFile) ? '' : fs.readFileSync(knownFile, 'utf8'));
   // --oracle-replay FILE: also run the PyTorch-oracle tests against a native recording of
   // ember's results (scripts/oracle_replay.py).
   pyodide.globals.set('replay', null);
@@ -153,14 +157,38 @@ import json, os, sys
 import pytest
 sys.dont_write_bytecode = True
 os.chdir('/home/pyodide/ember')
+import collections
 outcomes = {}
+reasons = collections.Counter()
+known = {}
+for line in known_text.splitlines():
+    if line.strip() and not line.lstrip().startswith('#'):
+        test_id, _, reason = line.partition('|')
+        known[test_id.strip()] = reason.strip()
 
 class Record:
+    def pytest_collection_modifyitems(self, items):
+        for item in items:
+            reason = known.get(item.nodeid) or known.get(item.nodeid.split('[')[0])
+            if reason:
+                item.add_marker(pytest.mark.xfail(reason=f'known in Pyodide: {reason}', strict=False))
+
     def pytest_runtest_logreport(self, report):
         if report.when == 'call' or report.outcome != 'passed':
-            outcomes.setdefault(report.nodeid, report.outcome)
+            outcome = report.outcome
+            if hasattr(report, 'wasxfail'):
+                outcome = 'xpassed' if report.outcome == 'passed' else 'xfailed'
+                reasons[outcome + ': ' + report.wasxfail] += 1
+            elif report.outcome == 'skipped' and isinstance(report.longrepr, tuple):
+                reasons['skipped: ' + report.longrepr[2].removeprefix('Skipped: ')] += 1
+            outcomes.setdefault(report.nodeid, outcome)
 
-args = ['-q', '--capture=sys', '-p', 'no:cacheprovider', '-rfEs', '--rootdir=/home/pyodide/ember']
+    def pytest_terminal_summary(self, terminalreporter):
+        terminalreporter.section('why tests did not run or were expected to fail here')
+        for reason, count in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])):
+            terminalreporter.write_line(f'{count:6d}  {reason}')
+
+args = ['-q', '--capture=sys', '-p', 'no:cacheprovider', '-rfEX', '--rootdir=/home/pyodide/ember']
 if replay:
     sys.path.insert(0, '/home/pyodide/plugins')
     args += ['-p', 'oracle_replay', f'--oracle-replay={replay}']

@@ -385,8 +385,10 @@ def test_index_add_rows_matches_add_at(index, dim):
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.integers(0, 40), max_size=12))
+@given(st.lists(st.integers(0, 40), max_size=80))
 def test_segment_reduce_matches_loop(lengths):
+    """Covers singletons, short segments (rank by rank) and long ones (one by one, or with
+    one reduceat when there are many)."""
     lengths = np.array(lengths, dtype=np.int64)
     starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64) \
         if len(lengths) else np.zeros(0, np.int64)
@@ -396,6 +398,15 @@ def test_segment_reduce_matches_loop(lengths):
         for i, (s, n) in enumerate(zip(starts, lengths)):
             expected = ufunc.reduce(rows[s:s + n], axis=0) if n else np.full(2, fill)
             np.testing.assert_allclose(got[i], expected, atol=1e-12)
+
+
+def test_segment_reduce_many_long_segments():
+    lengths = np.array([20] * 40 + [0, 1, 3, 17], dtype=np.int64)
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+    rows = np.random.default_rng(1).standard_normal((int(lengths.sum()), 3))
+    got = segment_reduce(np.add, rows, starts, lengths, 0.0)
+    expected = [rows[s:s + n].sum(0) if n else np.zeros(3) for s, n in zip(starts, lengths)]
+    np.testing.assert_allclose(got, expected, atol=1e-12)
 
 
 # ---------------------------------------------------------------------------------------

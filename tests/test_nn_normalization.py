@@ -713,6 +713,22 @@ def test_lazy_layers(make, shape):
 
 
 @requires_torch
+def test_lazy_batch_norm_loads_a_checkpoint():
+    def snippet(lib):
+        src = lib.nn.BatchNorm2d(3)
+        with lib.no_grad():
+            src.weight.fill_(2.0)
+            src.running_mean.fill_(0.5)
+            src.num_batches_tracked.fill_(4)
+        lazy = lib.nn.LazyBatchNorm2d()
+        lazy.load_state_dict(src.state_dict())
+        lazy.eval()
+        out = lazy(lib.tensor(_values((4, 3, 2, 2), 0), dtype=lib.float32))
+        return [out, type(lazy).__name__, repr(lazy), dict(lazy.state_dict())]
+    check(snippet, rtol=1e-5, atol=1e-6, check_repr=False)
+
+
+@requires_torch
 def test_module_to_double_keeps_counter_int64():
     def snippet(lib):
         layer = lib.nn.BatchNorm1d(3).double()

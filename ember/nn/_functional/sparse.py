@@ -3,8 +3,8 @@
 ``embedding`` is a row lookup (``EmbeddingBackward0``); its backward adds the output
 gradient's rows into a zero table at the looked-up indices. That scatter-add is the costly
 part, and ``np.add.at`` is slow, so rows are sorted by index and summed per index group:
-singletons are copied, short groups are added rank by rank, and long groups are summed as
-contiguous blocks (a bounded number of vectorised steps, never a loop over rows).
+singletons are copied, short groups are added rank by rank (at most 16 vectorised steps),
+and long groups are summed as contiguous blocks (never a loop over rows).
 ``embedding_bag`` reduces the looked-up rows of each bag (sum, mean or max) with the same
 segment machinery.
 """
@@ -22,8 +22,10 @@ _NAMES = {'float32': 'Float', 'float64': 'Double', 'float16': 'Half', 'bfloat16'
           'int64': 'Long', 'int32': 'Int', 'int16': 'Short', 'int8': 'Char', 'uint8': 'Byte',
           'bool': 'Bool', 'complex64': 'ComplexFloat', 'complex128': 'ComplexDouble'}
 _INDEX_DTYPES = (dt.int64, dt.int32)
-# Segments longer than this are summed as one block each; shorter ones rank by rank.
+# Segments longer than this are reduced as blocks (one by one, or with one reduceat when
+# there are many); shorter ones rank by rank.
 _LONG_SEGMENT = 16
+_MANY_SEGMENTS = 32
 
 
 def _check_tensor(x, name, arg, position):
@@ -53,9 +55,18 @@ def segment_reduce(ufunc, rows, starts, lengths, fill):
     if len(multi) == 0:
         return out
     long = multi[lengths[multi] > _LONG_SEGMENT]
-    for i in long:
-        s = starts[i]
-        out[i] = ufunc.reduce(rows[s:s + lengths[i]], axis=0)
+    if len(long) > _MANY_SEGMENTS:
+        # One reduceat over (start, end) pairs; every other result is a segment's.
+        bounds = np.empty(2 * len(long), np.int64)
+        bounds[0::2] = starts[long]
+        bounds[1::2] = starts[long] + lengths[long]
+        if bounds[-1] == rows.shape[0]:
+            bounds = bounds[:-1]
+        out[long] = ufunc.reduceat(rows, bounds, axis=0)[0::2]
+    else:
+        for i in long:
+            s = starts[i]
+            out[i] = ufunc.reduce(rows[s:s + lengths[i]], axis=0)
     short = multi[lengths[multi] <= _LONG_SEGMENT]
     if len(short):
         short_starts, short_lengths = starts[short], lengths[short]

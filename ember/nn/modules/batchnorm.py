@@ -171,12 +171,29 @@ class _LazyNormMixin:
         if self.num_features != 0:
             super().reset_parameters()
 
+    def _uninitialized(self):
+        return isinstance(self.weight, UninitializedParameter) or (
+            self.track_running_stats and self.running_mean.numel() == 0)
+
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
+                              unexpected_keys, error_msgs):
+        # Loading a checkpoint sizes the buffers (parameters materialize in Module's loader);
+        # like PyTorch's, num_features stays 0.
+        loaded = state_dict.get(prefix + 'running_mean')
+        if self.track_running_stats and self.running_mean.numel() == 0 and \
+                loaded is not None:
+            device, dtype = self._lazy_factory
+            self.running_mean = zeros(loaded.shape, device=device, dtype=dtype)
+            self.running_var = ones(loaded.shape, device=device, dtype=dtype)
+        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict,
+                                      missing_keys, unexpected_keys, error_msgs)
+
     @staticmethod
     def _infer(module, args):
         input = args[0]
-        if not (module.affine or module.track_running_stats):
-            # Nothing to size: the layer becomes its plain form with num_features 0, as
-            # PyTorch's does.
+        if not module._uninitialized() or not (module.affine or module.track_running_stats):
+            # Nothing to size (already loaded, or nothing to allocate): the layer becomes
+            # its plain form as it is, as PyTorch's does.
             module._finish_lazy()
             return
         module.num_features = input.shape[1]
