@@ -174,3 +174,54 @@ def normalize_dims(dims, ndim):
             if out.count(d) > 1:
                 raise RuntimeError(f'dim {d} appears multiple times in the list of dims')
     return out
+
+
+def is_non_overlapping_and_dense(shape, strides):
+    """Whether a layout covers its elements without gaps or overlaps (in any dim order)."""
+    dims = sorted((stride, size) for size, stride in zip(shape, strides) if size != 1)
+    expected = 1
+    for stride, size in dims:
+        if stride != expected:
+            return False
+        expected *= size
+    return True
+
+
+def iteration_order(shape, operands):
+    """The dims of an elementwise result from innermost to outermost, as PyTorch's
+    TensorIterator orders them. ``operands`` are (shape, strides) pairs broadcastable to
+    ``shape``: for each pair of dims the first operand whose strides tell them apart decides
+    (broadcast dims have no say; equal strides put the smaller dim inside)."""
+    ndim = len(shape)
+    full_strides = []
+    for own_shape, own_strides in operands:
+        offset = ndim - len(own_shape)
+        full = [0] * ndim
+        for i, (size, stride) in enumerate(zip(own_shape, own_strides)):
+            if not (size == 1 and shape[offset + i] != 1):
+                full[offset + i] = stride
+        full_strides.append(full)
+
+    def compare(d0, d1):
+        for full in full_strides:
+            s0, s1 = full[d0], full[d1]
+            if s0 == 0 or s1 == 0:
+                continue
+            if s0 != s1:
+                return -1 if s0 < s1 else 1
+            if shape[d0] > shape[d1]:
+                return 1
+        return 0
+
+    # Insertion sort, as PyTorch does it: stable, and a tie leaves dims where they are.
+    perm = list(range(ndim - 1, -1, -1))
+    for i in range(1, ndim):
+        d1 = i
+        for d0 in range(i - 1, -1, -1):
+            comparison = compare(perm[d0], perm[d1])
+            if comparison > 0:
+                perm[d0], perm[d1] = perm[d1], perm[d0]
+                d1 = d0
+            elif comparison < 0:
+                break
+    return perm

@@ -211,57 +211,13 @@ def _device_of(*tensors):
 # result layout
 # ---------------------------------------------------------------------------------------
 def torch_output_order(shape, operands):
-    """The dims of an elementwise result from innermost to outermost, as PyTorch's
-    TensorIterator orders them: for each pair of dims the first operand whose strides
-    tell them apart decides (broadcast dims have no say; equal strides put the smaller
-    dim inside)."""
-    ndim = len(shape)
-    strides = []
-    for t in operands:
-        if not isinstance(t, Tensor):
-            continue
-        own_shape, own_strides = t._data.shape, t.stride()
-        offset = ndim - len(own_shape)
-        full = [0] * ndim
-        for i, (size, stride) in enumerate(zip(own_shape, own_strides)):
-            if not (size == 1 and shape[offset + i] != 1):
-                full[offset + i] = stride
-        strides.append(full)
-
-    def should_swap(d0, d1):
-        for full in strides:
-            s0, s1 = full[d0], full[d1]
-            if s0 == 0 or s1 == 0:
-                continue
-            if s0 < s1:
-                return -1
-            if s0 > s1:
-                return 1
-            if shape[d0] > shape[d1]:
-                return 1
-        return 0
-
-    perm = list(range(ndim - 1, -1, -1))
-    for i in range(1, ndim):
-        d1 = i
-        for d0 in range(i - 1, -1, -1):
-            comparison = should_swap(perm[d0], perm[d1])
-            if comparison > 0:
-                perm[d0], perm[d1] = perm[d1], perm[d0]
-                d1 = d0
-            elif comparison < 0:
-                break
-    return perm
+    """PyTorch's innermost-to-outermost dim order for an elementwise result (see
+    ``_layout.iteration_order``); numbers among ``operands`` are ignored."""
+    return _layout.iteration_order(shape, [(t._data.shape, t.stride()) for t in operands
+                                           if isinstance(t, Tensor)])
 
 
-def _non_overlapping_and_dense(shape, strides):
-    dims = sorted((st, size) for size, st in zip(shape, strides) if size != 1)
-    expected = 1
-    for st, size in dims:
-        if st != expected:
-            return False
-        expected *= size
-    return True
+_non_overlapping_and_dense = _layout.is_non_overlapping_and_dense
 
 
 def _fast_setup_strides(shape, tensors):

@@ -1238,36 +1238,7 @@ def _iterator_strides(shape, operands):
         first = list(operands[0][1])
         if all(list(st) == first for _, st in operands) and _is_dense(shape, first):
             return first
-    full = []
-    for op_shape, op_strides in operands:
-        lead = ndim - len(op_shape)
-        st = [0] * lead + [0 if op_shape[i] == 1 and shape[lead + i] != 1 else op_strides[i]
-                           for i in range(len(op_shape))]
-        full.append(st)
-
-    def should_swap(d0, d1):
-        for st in full:
-            s0, s1 = st[d0], st[d1]
-            if s0 == 0 or s1 == 0:
-                continue
-            if s0 < s1:
-                return -1
-            if s0 > s1:
-                return 1
-            if shape[d0] > shape[d1]:
-                return 1
-        return 0
-
-    perm = list(range(ndim - 1, -1, -1))
-    for i in range(1, ndim):
-        d1 = i
-        for d0 in range(i - 1, -1, -1):
-            c = should_swap(perm[d0], perm[d1])
-            if c > 0:
-                perm[d0], perm[d1] = perm[d1], perm[d0]
-                d1 = d0
-            elif c < 0:
-                break
+    perm = _layout.iteration_order(shape, operands)
     if perm == list(range(ndim - 1, -1, -1)):
         return list(_layout.contiguous_strides(shape))
     strides = [0] * ndim
@@ -1278,15 +1249,7 @@ def _iterator_strides(shape, operands):
     return strides
 
 
-def _is_dense(shape, strides):
-    """Whether a layout covers its elements without gaps or overlaps (any dim order)."""
-    dims = sorted((st, n) for n, st in zip(shape, strides) if n != 1)
-    acc = 1
-    for st, n in dims:
-        if st != acc:
-            return False
-        acc *= n
-    return True
+_is_dense = _layout.is_non_overlapping_and_dense
 
 
 def _strided_empty(shape, strides, np_dtype):
