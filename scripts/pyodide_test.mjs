@@ -7,12 +7,13 @@
 //   (PYTEST ARGS are relative to the mount's parent, e.g. `-- tests/test_layout.py -x`)
 //
 // Steps: load Pyodide from node_modules/pyodide; load numpy, micropip and packaging from
-// .pyodide/packages (sha256 checked against pyodide-lock.json) and assert numpy imported; install
-// pytest/hypothesis wheels and ember's wheel with micropip from Pyodide's in-memory file system;
-// mount tests/ and run the self-contained part of the suite with `pytest --capture=sys` (the
-// PyTorch-oracle tests skip because there is no torch; the tests listed in
-// scripts/pyodide_known_failures.txt, with their causes, run as non-strict xfail); run the digits job for 2 epochs and check
-// its test accuracy. Exit status: pytest's, else 1 if training or the network guard failed.
+// .pyodide/packages (sha256 checked against pyodide-lock.json) and assert numpy imported;
+// install pytest/hypothesis wheels and ember's wheel with micropip from Pyodide's in-memory
+// file system; mount tests/ and run the self-contained part of the suite with
+// `pytest --capture=sys` (the PyTorch-oracle tests skip, as there is no torch; the tests in
+// scripts/pyodide_known_failures.txt run as non-strict xfail, with their causes); train the
+// digits job for 2 epochs and check its test accuracy.
+// Exit status: pytest's, else 1 if training or the network guard failed.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';

@@ -163,7 +163,7 @@ demo.predict = (pixels) => new Promise((resolve) => {
 
 // ---------------------------------------------------------------- drawing -> 8x8, 0..16
 const pad = $('pad');
-const pen = pad.getContext('2d');
+const pen = pad.getContext('2d', { willReadFrequently: true });
 let drawing = false;
 let last = null;
 
@@ -216,7 +216,7 @@ function toDigitsInput(canvas) {
   const dw = Math.max(1, Math.round(bw * scale)), dh = Math.max(1, Math.round(bh * scale));
   const small = document.createElement('canvas');
   small.width = 32; small.height = 32;
-  const s = small.getContext('2d');
+  const s = small.getContext('2d', { willReadFrequently: true });
   s.imageSmoothingEnabled = true;
   s.imageSmoothingQuality = 'high';
   s.drawImage(canvas, x0, y0, bw, bh, Math.floor((32 - dw) / 2), Math.floor((32 - dh) / 2), dw, dh);
@@ -276,7 +276,7 @@ $('clear').addEventListener('click', () => {
   pen.clearRect(0, 0, pad.width, pad.height);
   $('preview').getContext('2d').clearRect(0, 0, 8, 8);
   $('probs').getContext('2d').clearRect(0, 0, $('probs').width, $('probs').height);
-  $('guess').textContent = '·';
+  $('guess').textContent = '–';
   delete $('guess').dataset.digit;
 });
 $('retrain').addEventListener('click', train);
