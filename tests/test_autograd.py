@@ -507,6 +507,8 @@ def test_functional_against_pytorch():
     check(snippet, check_stride=False, check_repr=False)
 
 
+@pytest.mark.skipif(__import__('sys').platform == 'emscripten',
+                    reason='WebAssembly has no threads')
 def test_grad_mode_is_thread_local():
     results = {}
 

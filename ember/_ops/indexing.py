@@ -1376,7 +1376,7 @@ class IndexSelect(Op):
     def forward(ctx, x, dim, idx):
         if x.ndim == 0:
             return x.reshape(1)[idx].reshape(()) if idx.size == 1 else x.reshape(1)[idx]
-        return np.take(x, idx, axis=dim)
+        return np.take(x, idx.astype(np.intp, copy=False), axis=dim)
 
     def backward(self, grad):
         shape = self._metas[0][0]

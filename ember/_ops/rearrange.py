@@ -243,7 +243,7 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
         c = counts._host_array().reshape(-1)
         if c.size and c.min() < 0:
             raise RuntimeError('repeats can not be negative')
-        out = np.repeat(np.arange(c.size, dtype=np.int64), c).astype(c.dtype)
+        out = np.repeat(np.arange(c.size, dtype=np.int64), c.astype(np.intp, copy=False)).astype(c.dtype)
         return make_tensor(out, counts._dtype, counts._device)
     _check_tensor(input, 'repeat_interleave')
     if dim is None:
@@ -266,7 +266,7 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
                                f'{size}')
         if counts.size and counts.min() < 0:
             raise RuntimeError('repeats can not be negative')
-        index = np.repeat(np.arange(size, dtype=np.int64), counts)
+        index = np.repeat(np.arange(size, dtype=np.int64), counts.astype(np.intp, copy=False))
         return input.index_select(dim, make_tensor(index, dt.int64, input._device))
     r = repeats.__index__()
     if r < 0:

@@ -319,14 +319,14 @@ def bincount(input, weights=None, minlength=0):
         raise RuntimeError('bincount only supports 1-d non-negative integral inputs.')
     device = input._device
     if weights is None:
-        counts = np.bincount(data.astype(np.int64, copy=False), minlength=minlength)
+        counts = np.bincount(data.astype(np.intp, copy=False), minlength=minlength)
         return make_tensor(counts.astype(np.int64, copy=False), dt.int64, device)
     _check_tensor(weights, 'bincount', 'weights', 2)
     w = weights._host_array()
     if w.ndim != 1 or w.shape[0] != data.shape[0]:
         raise RuntimeError('weights should be 1-d and have the same length as input')
     out_dtype = weights._dtype if weights._dtype in (dt.float32, dt.float64) else dt.float64
-    sums = np.bincount(data.astype(np.int64, copy=False), weights=w.astype(np.float64),
+    sums = np.bincount(data.astype(np.intp, copy=False), weights=w.astype(np.float64),
                        minlength=minlength)
     result = make_tensor(sums.astype(out_dtype.numpy_dtype), out_dtype, device)
     if weights._requires_grad and _grad_state.enabled:

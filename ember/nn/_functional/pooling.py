@@ -219,7 +219,7 @@ def _flat_indices(local, kernel, stride, padding, dilation, out_size, in_size, c
         start = start + ((np.arange(out_size[j], dtype=np.int64) * stride[j] - padding[j]) *
                          row).reshape(shape)
         row *= in_size[j]
-    flat = xp.take(xp.asarray(table), local)
+    flat = xp.take(xp.asarray(table), local.astype(np.intp, copy=False))
     flat += xp.asarray(start)
     if clip:
         # A window whose values are all -inf may pick a padded position: PyTorch reports

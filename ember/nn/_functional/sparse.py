@@ -135,7 +135,7 @@ class Embedding(Op):
 
     @staticmethod
     def forward(ctx, weight, idx, out_shape, padding_idx, scale_grad_by_freq):
-        return weight.take(idx, axis=0).reshape(out_shape)
+        return weight.take(idx.astype(np.intp, copy=False), axis=0).reshape(out_shape)
 
     def backward(self, grad):
         idx, out_shape, padding_idx, scale = self.args[1:]
@@ -485,12 +485,12 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2,
     used = idx[:total]
     _check_range(used, num_rows, RuntimeError,
                  'Expected idx >= 0 && idx < num_embeddings to be true, but got false.')
-    seg = np.repeat(np.arange(num_bags, dtype=np.int64), lengths)
+    seg = np.repeat(np.arange(num_bags, dtype=np.int64), lengths.astype(np.intp, copy=False))
     valid = None if padding_idx is None else used != padding_idx
     counts = lengths if valid is None else np.bincount(seg[valid], minlength=num_bags)
     w = weight._data
     compute = _compute(w.dtype)
-    rows = w.take(used, axis=0)
+    rows = w.take(used.astype(np.intp, copy=False), axis=0)
     rows = rows.astype(compute) if rows.dtype != compute else rows
     arg_max = None
     if mode_id == 2:

@@ -41,6 +41,7 @@ def _half_to_float(array):
 # separable gathers and their adjoints
 # ---------------------------------------------------------------------------------------
 def _take_axis(x, index, axis):
+    index = index.astype(np.intp, copy=False) if hasattr(index, 'astype') else index
     return _xp_of(x).take(x, index, axis=axis)
 
 

@@ -123,9 +123,10 @@ def _row_indices(batch_sizes):
     """(time, batch) indices of the packed rows, step after step."""
     bs = np.asarray(batch_sizes, dtype=np.int64)
     T = bs.shape[0]
-    t_idx = np.repeat(np.arange(T, dtype=np.int64), bs)
+    t_idx = np.repeat(np.arange(T, dtype=np.int64), np.asarray(bs).astype(np.intp, copy=False))
     starts = np.concatenate([np.zeros(1, dtype=np.int64), np.cumsum(bs)[:-1]])
-    b_idx = np.arange(t_idx.shape[0], dtype=np.int64) - np.repeat(starts, bs)
+    b_idx = np.arange(t_idx.shape[0], dtype=np.int64) - np.repeat(
+        starts, np.asarray(bs).astype(np.intp, copy=False))
     return t_idx, b_idx
 
 
