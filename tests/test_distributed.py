@@ -56,3 +56,15 @@ def test_without_init_the_api_says_so():
     assert dist.is_available() and not dist.is_initialized()
     with pytest.raises(ValueError, match='init_process_group'):
         dist.get_rank()
+
+
+def test_main_job_trains_data_parallel(tmp_path):
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(HERE), OPENBLAS_NUM_THREADS='1')
+    result = subprocess.run(['mpiexec', '-n', '2', sys.executable, '-m', 'ember.examples.train',
+                             '--distributed', '--epochs', '3', '--out', str(tmp_path)],
+                            capture_output=True, text=True, timeout=300, env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    final = [line for line in result.stdout.splitlines() if 'final test accuracy' in line]
+    assert len(final) == 1  # only rank 0 reports
+    assert float(final[0].rsplit(' ', 1)[-1].rstrip('%')) > 85
+    assert os.path.exists(tmp_path / 'digits_cnn.pt')

@@ -129,46 +129,71 @@ def main(argv=None):
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--out', default='runs/digits')
+    parser.add_argument('--distributed', action='store_true',
+                        help='data-parallel over MPI ranks: mpiexec -n 2 python -m '
+                             'ember.examples.train --distributed')
     args = parser.parse_args(argv)
 
+    rank, world = 0, 1
+    if args.distributed:
+        import ember.distributed as dist
+        dist.init_process_group('mpi')
+        rank, world = dist.get_rank(), dist.get_world_size()
     torch.manual_seed(args.seed)
     device = torch.device(args.device)
     dataset = Digits()
     train_set, test_set = random_split(dataset, [0.8, 0.2],
                                        generator=torch.Generator().manual_seed(args.seed))
-    train_loader = DataLoader(train_set, batch_size=args.batch_size, shuffle=True)
+    sampler = None
+    if args.distributed:
+        from ember.utils.data.distributed import DistributedSampler
+        sampler = DistributedSampler(train_set, num_replicas=world, rank=rank, seed=args.seed)
+    train_loader = DataLoader(train_set, batch_size=args.batch_size, shuffle=sampler is None,
+                              sampler=sampler)
     test_loader = DataLoader(test_set, batch_size=256)
 
     model = DigitsNet().to(device)
+    replica = model
+    if args.distributed:
+        from ember.nn.parallel import DistributedDataParallel
+        replica = DistributedDataParallel(model)
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
     scheduler = torch.optim.lr_scheduler.OneCycleLR(
         optimizer, max_lr=args.lr, epochs=args.epochs, steps_per_epoch=len(train_loader))
     loss_fn = nn.CrossEntropyLoss()
-    print(model)
-    print(f'{len(train_set)} training and {len(test_set)} test images, device {device}')
+    say = print if rank == 0 else (lambda *a, **k: None)
+    say(model)
+    say(f'{len(train_set)} training and {len(test_set)} test images, device {device}' +
+        (f', {world} ranks' if world > 1 else ''))
 
     history = {'loss': [], 'accuracy': []}
     start = time.perf_counter()
     for epoch in range(1, args.epochs + 1):
         model.train()
+        if sampler is not None:
+            sampler.set_epoch(epoch)
         running, seen = 0.0, 0
-        bar = progress(train_loader, len(train_loader), f'epoch {epoch}/{args.epochs}')
+        bar = progress(train_loader, len(train_loader), f'epoch {epoch}/{args.epochs}') \
+            if rank == 0 else train_loader
         for images, labels in bar:
             images, labels = images.to(device), labels.to(device)
             optimizer.zero_grad()
-            loss = loss_fn(model(images), labels)
+            loss = loss_fn(replica(images), labels)
             loss.backward()
             optimizer.step()
             scheduler.step()
             running += loss.item() * labels.numel()
             seen += labels.numel()
-            bar.set_postfix_str(f'loss {running / seen:.4f}')
+            if rank == 0:
+                bar.set_postfix_str(f'loss {running / seen:.4f}')
         accuracy = evaluate(model, test_loader, device)
         history['loss'].append(running / seen)
         history['accuracy'].append(accuracy)
-        print(f'epoch {epoch}: train loss {running / seen:.4f}  test accuracy '
-              f'{accuracy:.2%}', flush=True)
+        say(f'epoch {epoch}: train loss {running / seen:.4f}  test accuracy '
+            f'{accuracy:.2%}', flush=True)
     elapsed = time.perf_counter() - start
+    if rank != 0:
+        return history
 
     os.makedirs(args.out, exist_ok=True)
     checkpoint = os.path.join(args.out, 'digits_cnn.pt')
