@@ -40,11 +40,11 @@ class ASGD(Optimizer):
 
     def __setstate__(self, state):
         super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault('foreach', None)
-            group.setdefault('maximize', False)
-            group.setdefault('differentiable', False)
-            group.setdefault('capturable', False)
+        self._setdefault_groups(
+            foreach=None,
+            maximize=False,
+            differentiable=False,
+            capturable=False)
         self._tensorize_state(keys=('step', 'eta', 'mu'))
 
     def _init_group(self, group, params_with_grad, grads, mus, axs, etas, state_steps):

@@ -455,6 +455,13 @@ class Optimizer:
             post_hook(self)
 
     # ------------------------------------------------------------------ helpers
+    def _setdefault_groups(self, **defaults):
+        """Fill options that older pickled optimizers lack (as each PyTorch optimizer's
+        ``__setstate__`` does)."""
+        for group in self.param_groups:
+            for key, value in defaults.items():
+                group.setdefault(key, value)
+
     def _tensorize_state(self, keys=('step',), capturable_key='capturable'):
         """Turn Python-number ``step`` entries of old state dicts into 0-d tensors."""
         for group in self.param_groups:

@@ -45,11 +45,11 @@ class Rprop(Optimizer):
 
     def __setstate__(self, state):
         super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault('foreach', None)
-            group.setdefault('maximize', False)
-            group.setdefault('differentiable', False)
-            group.setdefault('capturable', False)
+        self._setdefault_groups(
+            foreach=None,
+            maximize=False,
+            differentiable=False,
+            capturable=False)
         self._tensorize_state()
 
     def _init_group(self, group, params, grads, prevs, step_sizes, state_steps):
