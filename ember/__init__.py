@@ -37,10 +37,8 @@ from ._ops.random import (rand, randn, randint, randperm, rand_like, randn_like,
 from .autograd.grad_mode import (no_grad, enable_grad, set_grad_enabled,  # noqa: F401
                                  inference_mode, is_grad_enabled, is_inference_mode_enabled)
 from ._printing import set_printoptions, get_printoptions  # noqa: F401
-from . import cuda, linalg, return_types, testing, nn, utils, distributed  # noqa: F401
+from . import cuda, return_types  # noqa: F401
 from ._torch_alias import install_as_torch, uninstall_as_torch  # noqa: F401
-from .serialization import save, load  # noqa: F401
-from . import optim  # noqa: F401
 
 half, float, double = float16, float32, float64  # noqa: A001 - PyTorch's aliases
 short, int, long = int16, int32, int64  # noqa: A001
@@ -139,22 +137,42 @@ def compile(model=None, **kwargs):  # noqa: A001
     return model
 
 
-def _export_functional_aliases():
-    """PyTorch also exposes these nn.functional ops at the top level (``torch.softmax``)."""
-    names = ['softmax', 'log_softmax', 'dropout', 'alpha_dropout', 'feature_alpha_dropout',
-             'cosine_similarity', 'pairwise_distance', 'pdist', 'batch_norm', 'layer_norm',
-             'group_norm', 'instance_norm', 'conv1d', 'conv2d', 'conv3d', 'conv_transpose1d',
-             'conv_transpose2d', 'embedding', 'embedding_bag', 'threshold', 'celu', 'selu',
-             'rrelu', 'hardshrink', 'prelu', 'max_pool1d', 'max_pool2d', 'max_pool3d',
-             'avg_pool1d', 'adaptive_avg_pool1d', 'adaptive_max_pool1d', 'pixel_shuffle',
-             'pixel_unshuffle', 'channel_shuffle', 'bilinear', 'ctc_loss', 'hinge_embedding_loss',
-             'kl_div', 'margin_ranking_loss', 'poisson_nll_loss', 'triplet_margin_loss',
-             'cosine_embedding_loss', 'binary_cross_entropy_with_logits', 'native_layer_norm',
-             'native_batch_norm', 'rms_norm', 'local_response_norm']
-    from .nn import functional
-    for name in names:
-        if hasattr(functional, name) and name not in globals():
-            globals()[name] = getattr(functional, name)
+# Subpackages load on first use (``ember.nn`` or ``import ember.nn``), as NumPy's and SciPy's
+# do, so that ``import ember`` stays a fraction of ``import torch``'s start-up time.
+_LAZY_SUBMODULES = frozenset(['nn', 'optim', 'utils', 'linalg', 'distributed', 'testing',
+                              'serialization', 'safetensors'])
+_FROM_SERIALIZATION = frozenset(['save', 'load'])
+# PyTorch also exposes these nn.functional ops at the top level (``torch.softmax``).
+_FUNCTIONAL_ALIASES = frozenset([
+    'softmax', 'log_softmax', 'dropout', 'alpha_dropout', 'feature_alpha_dropout',
+    'cosine_similarity', 'pairwise_distance', 'pdist', 'batch_norm', 'layer_norm',
+    'group_norm', 'instance_norm', 'conv1d', 'conv2d', 'conv3d', 'conv_transpose1d',
+    'conv_transpose2d', 'embedding', 'embedding_bag', 'threshold', 'celu', 'selu', 'rrelu',
+    'hardshrink', 'prelu', 'max_pool1d', 'max_pool2d', 'max_pool3d', 'avg_pool1d',
+    'adaptive_avg_pool1d', 'adaptive_max_pool1d', 'pixel_shuffle', 'pixel_unshuffle',
+    'channel_shuffle', 'bilinear', 'ctc_loss', 'hinge_embedding_loss', 'kl_div',
+    'margin_ranking_loss', 'poisson_nll_loss', 'triplet_margin_loss', 'cosine_embedding_loss',
+    'binary_cross_entropy_with_logits', 'native_layer_norm', 'native_batch_norm', 'rms_norm',
+    'local_response_norm'])
 
 
-_export_functional_aliases()
+def __getattr__(name):
+    import importlib
+    if name in _LAZY_SUBMODULES:
+        return importlib.import_module('.' + name, __name__)
+    if name in _FROM_SERIALIZATION:
+        from . import serialization
+        value = getattr(serialization, name)
+        globals()[name] = value
+        return value
+    if name in _FUNCTIONAL_ALIASES:
+        from .nn import functional
+        if hasattr(functional, name):
+            value = getattr(functional, name)
+            globals()[name] = value
+            return value
+    raise AttributeError(f"module 'ember' has no attribute '{name}'")
+
+
+def __dir__():
+    return sorted(set(globals()) | _LAZY_SUBMODULES | _FROM_SERIALIZATION | _FUNCTIONAL_ALIASES)

@@ -16,12 +16,26 @@ __all__ = [
 _BOOL, _INT, _FLOAT, _COMPLEX = 0, 1, 2, 3
 
 
-def _bfloat16_numpy_type():
-    try:
-        import ml_dtypes
-    except ImportError:
-        return None
-    return np.dtype(ml_dtypes.bfloat16)
+# NumPy dtypes of 16-bit floats, which ops compute in float32; bfloat16's joins once loaded.
+HALF_NUMPY_DTYPES = {np.dtype(np.float16)}
+
+
+def _load_bfloat16():
+    """Import ml_dtypes on first use of bfloat16 (it costs ~10 ms at startup otherwise)."""
+    if bfloat16._numpy is None and not _bfloat16_state['tried']:
+        _bfloat16_state['tried'] = True
+        try:
+            import ml_dtypes
+        except ImportError:
+            return None
+        np_dtype = np.dtype(ml_dtypes.bfloat16)
+        bfloat16._numpy = np_dtype
+        _FROM_NUMPY[np_dtype] = bfloat16
+        HALF_NUMPY_DTYPES.add(np_dtype)
+    return bfloat16._numpy
+
+
+_bfloat16_state = {'tried': False}
 
 
 class dtype:
@@ -47,7 +61,7 @@ class dtype:
     @property
     def numpy_dtype(self):
         """The NumPy dtype that stores this type (bfloat16 needs the `ml_dtypes` package)."""
-        if self._numpy is None:
+        if self._numpy is None and (self is not bfloat16 or _load_bfloat16() is None):
             raise RuntimeError(
                 "bfloat16 needs the ml_dtypes package: install it with "
                 "`pip install ember[bfloat16]` (or `pip install ml_dtypes`)")
@@ -83,7 +97,7 @@ _DEFS = [
     ('int32', np.dtype(np.int32), 4, _INT, True, 'IntTensor', 'i32'),
     ('int64', np.dtype(np.int64), 8, _INT, True, 'LongTensor', 'i64'),
     ('float16', np.dtype(np.float16), 2, _FLOAT, True, 'HalfTensor', 'f16'),
-    ('bfloat16', _bfloat16_numpy_type(), 2, _FLOAT, True, 'BFloat16Tensor', 'bf16'),
+    ('bfloat16', None, 2, _FLOAT, True, 'BFloat16Tensor', 'bf16'),
     ('float32', np.dtype(np.float32), 4, _FLOAT, True, 'FloatTensor', 'f32'),
     ('float64', np.dtype(np.float64), 8, _FLOAT, True, 'DoubleTensor', 'f64'),
     ('complex64', np.dtype(np.complex64), 8, _COMPLEX, True, 'ComplexFloatTensor', 'c64'),
@@ -132,6 +146,8 @@ def from_numpy_dtype(np_dtype):
     except TypeError:  # unhashable or not a dtype at all
         pass
     np_dtype = np.dtype(np_dtype)
+    if np_dtype.name == 'bfloat16':
+        _load_bfloat16()
     if np_dtype in _FROM_NUMPY:
         return _FROM_NUMPY[np_dtype]
     raise TypeError(

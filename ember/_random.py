@@ -358,8 +358,18 @@ class Generator:
 
     def __init__(self, device='cpu'):
         self.device = device
-        self._engine = np.random.MT19937(0)
-        self._seed_engine(_DEFAULT_SEED)
+        self._mt = None     # made on first use: numpy.random costs ~15 ms to import
+        self._initial_seed = _DEFAULT_SEED
+        self._next_when_exhausted = 0
+        self._normal_double = None
+        self._normal_float = None
+
+    @property
+    def _engine(self):
+        if self._mt is None:
+            self._mt = np.random.MT19937(0)
+            self._seed_engine(self._initial_seed)
+        return self._mt
 
     # -- seeding and state -------------------------------------------------------------
 

@@ -450,7 +450,7 @@ def _compute_array(out, dtype, device):
     return make_tensor(out, dtype, device)
 
 
-_HALF = frozenset(d.numpy_dtype for d in (dt.float16, dt.bfloat16) if d._numpy is not None)
+_HALF = dt.HALF_NUMPY_DTYPES  # a live set: bfloat16 joins when ml_dtypes loads
 
 
 def _opmath(data):

@@ -58,7 +58,7 @@ def _contiguous(x):
     return x
 
 
-_HALF = frozenset(d.numpy_dtype for d in (dt.float16, dt.bfloat16) if d._numpy is not None)
+_HALF = dt.HALF_NUMPY_DTYPES  # a live set: bfloat16 joins when ml_dtypes loads
 _add_reduce = np.add.reduce
 
 

@@ -879,5 +879,4 @@ def _tensor_log_softmax(self, dim, dtype=None):
 
 
 for _name, _fn in (('softmax', _tensor_softmax), ('log_softmax', _tensor_log_softmax)):
-    if not hasattr(Tensor, _name):
-        setattr(Tensor, _name, _fn)
+    setattr(Tensor, _name, _fn)  # replaces the stub that loads this module on first use

@@ -2,7 +2,6 @@
 processes, following PyTorch's structure (and its use of the random generator, so shuffles
 match PyTorch's for the same seed)."""
 import itertools
-import multiprocessing
 import queue
 import sys
 
@@ -193,6 +192,7 @@ class _MultiProcessIter(_BaseIter):
 
     def __init__(self, loader):
         super().__init__(loader)
+        import multiprocessing  # here, not at the top: it costs ~10 ms of every import
         context = loader.multiprocessing_context
         if context is None:
             method = 'fork' if 'fork' in multiprocessing.get_all_start_methods() else 'spawn'
