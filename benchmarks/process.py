@@ -15,7 +15,9 @@ import resource, time
 t = time.perf_counter()
 import {lib}
 elapsed = time.perf_counter() - t
-print(elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+import {lib}.nn, {lib}.optim, {lib}.utils.data
+elapsed_training = time.perf_counter() - t
+print(elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, elapsed_training)
 '''
 
 _TRAIN = '''
@@ -49,18 +51,26 @@ def _size(package):
     return total
 
 
+def _compile_bytecode():
+    """Write ember's .pyc files first, as ``pip install`` does (PyTorch's come installed);
+    otherwise, with PYTHONDONTWRITEBYTECODE set, every run would time the compiler."""
+    import compileall
+    compileall.compile_dir(os.path.join(ROOT, 'ember'), quiet=1)
+
+
 def main():
     libs = ['ember'] + (['torch'] if _has('torch') else [])
+    _compile_bytecode()
     rows = {}
     for lib in libs:
-        imports = sorted(_run(_IMPORT.format(lib=lib)) for _ in range(3))
-        import_s, rss_kb = imports[1]
+        imports = sorted(_run(_IMPORT.format(lib=lib)) for _ in range(5))
+        import_s, rss_kb, training_s = imports[2]
         peak_kb = _run(_TRAIN.format(lib=lib, root=ROOT))[0]
         size = _size(lib) + (_size('numpy') if lib == 'ember' else 0)
-        rows[lib] = (import_s, rss_kb / 1024, peak_kb / 1024, size / 2**20)
+        rows[lib] = (import_s, training_s, rss_kb / 1024, peak_kb / 1024, size / 2**20)
     print(f'{"":22s}' + ''.join(f'{lib:>12s}' for lib in libs) + ('       ratio' if
                                                                  len(libs) == 2 else ''))
-    for i, label in enumerate(['import time (s)', 'RSS after import (MB)',
+    for i, label in enumerate(['import time (s)', '+ nn, optim, data (s)', 'RSS after import (MB)',
                                'peak RSS, 20 mlp steps', 'installed size (MB)']):
         values = [rows[lib][i] for lib in libs]
         ratio = f'{values[0] / values[1]:12.3f}' if len(values) == 2 and values[1] else ''
