@@ -94,6 +94,7 @@ class ElementwiseOp(Op):
 
 class BinaryOp(ElementwiseOp):
     public_name = ''
+    save_only_for_other = None   # per operand: saved only when the other one requires grad
 
 
 class UnaryOp(ElementwiseOp):
@@ -341,6 +342,15 @@ def _record_binary(cls, result, ta, tb, a, b, alpha):
         node._connect((ta, tb))
     node.args = (None if ta is not None else a, None if tb is not None else b, alpha)
     if cls.save_args:
+        only = cls.save_only_for_other
+        if only is not None:
+            # Keep an operand only when the other one's gradient needs it (``x * 0.5`` need
+            # not keep ``x`` alive), as PyTorch's MulBackward0/DivBackward0 do.
+            a_grad = ta is not None and ta._requires_grad
+            if only[0] and (tb is None or not tb._requires_grad):
+                ta = None
+            if only[1] and not a_grad:
+                tb = None
         node.save(ta, tb)
     attach(node, result, cls.save_output)
 
@@ -553,6 +563,7 @@ class RsubScalar(Sub):
 class Mul(BinaryOp):
     node_name = 'MulBackward0'
     save_args = (0, 1)
+    save_only_for_other = (True, True)
 
     @staticmethod
     def forward(ctx, x, y):
@@ -567,6 +578,7 @@ class Mul(BinaryOp):
 class Div(BinaryOp):
     node_name = 'DivBackward0'
     save_args = (0, 1)
+    save_only_for_other = (True, False)
 
     @staticmethod
     def forward(ctx, x, y):

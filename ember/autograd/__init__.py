@@ -93,4 +93,4 @@ _tensor.Tensor.register_post_accumulate_grad_hook = _register_post_accumulate_gr
 
 
 from .gradcheck import gradcheck, gradgradcheck, GradcheckError  # noqa: E402,F401
-from . import functional  # noqa: E402,F401
+from . import functional, graph  # noqa: E402,F401

@@ -36,6 +36,7 @@ class Node:
 
     # Rarely set state lives in the instance dict, defaulting to these.
     _saved_versions = ()
+    _packed = False       # saved tensors went through saved_tensors_hooks' pack hook
     _freed = False
     _hooks = None
     _pre_hooks = None
@@ -65,7 +66,14 @@ class Node:
 
     # ------------------------------------------------------------------ saved tensors
     def save(self, *tensors):
-        """Keep tensors for backward, remembering their versions to detect in-place edits."""
+        """Keep tensors for backward, remembering their versions to detect in-place edits
+        (or hand them to the innermost ``saved_tensors_hooks`` pack hook)."""
+        hooks = _grad_state.saved_hooks
+        if hooks:
+            self._saved = tuple(None if t is None else PackedTensor(t, *hooks[-1])
+                                for t in tensors)
+            self._packed = True
+            return
         self._saved = tensors
         self._saved_versions = tuple(None if t is None else t._version for t in tensors)
 
@@ -76,6 +84,8 @@ class Node:
             if self._freed:
                 raise RuntimeError(FREED_MESSAGE)
             return ()
+        if self._packed:
+            return tuple(None if p is None else p.unpack() for p in saved)
         for t, version in zip(saved, self._saved_versions):
             if t is not None and t._version != version:
                 raise RuntimeError(
@@ -93,6 +103,10 @@ class Node:
         if self._saved is not None:
             self._saved = None
             self._freed = True
+            extra = self.__dict__
+            if '_out_data' in extra or '_out_packed' in extra:  # a saved output goes too
+                for name in ('_out_data', '_out_storage', '_out_packed'):
+                    extra.pop(name, None)
 
     # ------------------------------------------------------------------ PyTorch's API
     def name(self):
@@ -242,6 +256,9 @@ class Op(Node):
         """The saved first output, re-attached to this node (for ops whose backward uses it)."""
         if self._saved is None:
             raise RuntimeError(FREED_MESSAGE)
+        packed = self.__dict__.get('_out_packed')
+        if packed is not None:
+            return packed.unpack(self)
         if self._out_storage._version != self._out_version:
             raise RuntimeError(
                 'one of the variables needed for gradient computation has been modified by '
@@ -279,6 +296,12 @@ def attach(node, outputs, save_output=False):
         outputs._grad_fn = node
         first = outputs
     if save_output:
+        hooks = _grad_state.saved_hooks
+        if hooks:
+            node._out_packed = PackedTensor(first, *hooks[-1], is_output=True)
+            if node._saved is None:
+                node._saved = node._saved_versions = ()
+            return outputs
         storage = first._storage
         if storage is None:
             storage = first.untyped_storage()
@@ -289,6 +312,40 @@ def attach(node, outputs, save_output=False):
         if node._saved is None:
             node._saved = node._saved_versions = ()
     return outputs
+
+
+class PackedTensor:
+    """A saved tensor as ``saved_tensors_hooks``' pack hook returned it, with where the original
+    sat in the graph, so that the unpacked tensor is re-attached there (double backward through
+    it then reaches the same nodes), as PyTorch's SavedVariable does."""
+    __slots__ = ('packed', 'unpack_hook', 'grad_fn', 'output_nr', 'requires_grad',
+                 'accumulator')
+
+    def __init__(self, tensor, pack_hook, unpack_hook, is_output=False):
+        self.packed = pack_hook(tensor)
+        self.unpack_hook = unpack_hook
+        self.requires_grad = tensor._requires_grad
+        # A saved output's grad_fn is the saving node itself: given at unpack, not held here.
+        self.grad_fn = None if is_output else tensor._grad_fn
+        self.output_nr = tensor._output_nr
+        self.accumulator = (accumulator_of(tensor) if tensor._requires_grad and
+                            tensor._grad_fn is None and not is_output else None)
+
+    def unpack(self, node=None):
+        value = self.unpack_hook(self.packed)
+        if not isinstance(value, Tensor):
+            raise TypeError('Output of saved tensor unpack_hook expected to be a Tensor but got '
+                            f'result of type {type(value).__name__}')
+        t = make_tensor(value._data, value._dtype, value._device)
+        t._storage = value._storage
+        t._stride = value._stride
+        t._requires_grad = self.requires_grad
+        t._grad_fn = node if node is not None else self.grad_fn
+        if self.output_nr:
+            t._output_nr = self.output_nr
+        if self.accumulator is not None:
+            t._accumulator = self.accumulator
+        return t
 
 
 def check_same_device(tensors):

@@ -10,6 +10,8 @@ class _GradState(threading.local):
     def __init__(self):
         self.enabled = True
         self.inference = False
+        self.saved_hooks = ()             # (pack, unpack) pairs, innermost last
+        self.saved_hooks_disabled = None  # the error message while hooks are disabled
 
 
 state = _GradState()
