@@ -47,14 +47,15 @@ def is_contiguous(shape, strides):
     return True
 
 
-def is_channels_last(shape, strides):
-    """Whether a 4-d layout is dense in NHWC order (PyTorch's channels_last)."""
-    if len(shape) != 4:
+def is_channels_last(shape, strides, rank=4):
+    """Whether a 4-d (5-d) layout is dense in NHWC (NDHWC) order: PyTorch's channels_last
+    (channels_last_3d)."""
+    if len(shape) != rank:
         return False
     if 0 in shape:
         return True
     expected = 1
-    for d in (1, 3, 2, 0):
+    for d in (1,) + tuple(range(rank - 1, 1, -1)) + (0,):
         if shape[d] != 1:
             if strides[d] != expected:
                 return False

@@ -219,6 +219,8 @@ class Tensor:
         from . import _memory_format
         if memory_format is _memory_format.channels_last:
             return _layout.is_channels_last(self._data.shape, self.stride())
+        if memory_format is _memory_format.channels_last_3d:
+            return _layout.is_channels_last(self._data.shape, self.stride(), 5)
         return _layout.is_contiguous(self._data.shape, self.stride())
 
     @property

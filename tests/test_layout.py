@@ -6,6 +6,8 @@ decides whether the layout can be reinterpreted and with which strides.
 """
 import numpy as np
 import pytest
+
+from oracle import check
 from hypothesis import given, settings, strategies as st, HealthCheck
 
 from ember import _layout
@@ -262,3 +264,52 @@ def test_normalize_dims_repeated():
         _layout.normalize_dims((0, -3), 3)
     with pytest.raises(IndexError, match=r'range of \[-3, 2\], but got 3'):
         _layout.normalize_dim(3, 3)
+
+
+# ---------------------------------------------------------------------------------------
+# memory formats: clone / contiguous / to(memory_format=...) and Module.to
+# ---------------------------------------------------------------------------------------
+def _nchw(torch):
+    return torch.arange(48.0).reshape(2, 2, 3, 4)
+
+
+MEMORY_FORMAT_CASES = [
+    ('contiguous_channels_last', lambda torch: _nchw(torch).contiguous(
+        memory_format=torch.channels_last)),
+    ('clone_channels_last', lambda torch: _nchw(torch).clone(memory_format=torch.channels_last)),
+    ('to_channels_last', lambda torch: _nchw(torch).to(memory_format=torch.channels_last)),
+    ('to_dtype_and_channels_last', lambda torch: _nchw(torch).to(
+        torch.float64, memory_format=torch.channels_last)),
+    ('channels_last_is_kept_by_elementwise', lambda torch: _nchw(torch).to(
+        memory_format=torch.channels_last) * 2),
+    ('channels_last_back_to_contiguous', lambda torch: _nchw(torch).to(
+        memory_format=torch.channels_last).contiguous()),
+    ('clone_preserves_channels_last', lambda torch: _nchw(torch).to(
+        memory_format=torch.channels_last).clone()),
+    ('clone_contiguous_format', lambda torch: _nchw(torch).to(
+        memory_format=torch.channels_last).clone(memory_format=torch.contiguous_format)),
+    ('is_contiguous_flags', lambda torch: [
+        (t.is_contiguous(), t.is_contiguous(memory_format=torch.channels_last))
+        for t in (_nchw(torch), _nchw(torch).to(memory_format=torch.channels_last))]),
+    ('channels_last_3d', lambda torch: torch.arange(48.0).reshape(1, 2, 3, 4, 2).contiguous(
+        memory_format=torch.channels_last_3d)),
+    ('channels_last_3d_flag', lambda torch: torch.ones(1, 2, 3, 4, 2).contiguous(
+        memory_format=torch.channels_last_3d).is_contiguous(
+        memory_format=torch.channels_last_3d)),
+    ('already_channels_last_returns_self', lambda torch: (lambda t: t.contiguous(
+        memory_format=torch.channels_last) is t)(_nchw(torch).to(
+            memory_format=torch.channels_last))),
+    ('grad_through_channels_last_clone', lambda torch: (lambda x: (
+        x.clone(memory_format=torch.channels_last) * torch.arange(48.0).reshape(2, 2, 3, 4)
+    ).sum().backward() or x.grad)(_nchw(torch).requires_grad_())),
+    ('wrong_rank', lambda torch: torch.ones(2, 3).contiguous(memory_format=torch.channels_last)),
+    ('wrong_rank_3d', lambda torch: torch.ones(2, 3, 4, 5).to(
+        memory_format=torch.channels_last_3d)),
+    ('module_to_channels_last', lambda torch: [p.stride() for p in torch.nn.Conv2d(
+        3, 4, 3).to(memory_format=torch.channels_last).parameters()]),
+]
+
+
+@pytest.mark.parametrize('name,fn', MEMORY_FORMAT_CASES, ids=[c[0] for c in MEMORY_FORMAT_CASES])
+def test_memory_formats_match_pytorch(name, fn):
+    check(fn)

@@ -38,6 +38,8 @@ class ToCopy(Op):
 
     def backward(self, grad):
         shape, dtype, device = self._metas[0]
+        if grad._dtype.is_complex and not dtype.is_complex:
+            grad = grad.real    # the input was real: its gradient is the real part (no warning)
         return grad.to(device=device, dtype=dtype)
 
 
@@ -98,8 +100,15 @@ def _parse_to_args(args, kwargs):
 def to(self, *args, **kwargs):
     """Convert dtype and/or move device: ``to(dtype)``, ``to(device)``, ``to(device,
     dtype)``, ``to(other)``. Returns ``self`` when nothing changes (unless ``copy=True``)."""
-    dtype, device, copy = _parse_to_args(args, dict(kwargs))
-    return _convert(self, dtype, device, copy)
+    memory_format = kwargs.pop('memory_format', None)
+    dtype, device, copy = _parse_to_args(args, kwargs)
+    result = _convert(self, dtype, device, copy)
+    if memory_format is not None and not result.is_contiguous(memory_format=memory_format):
+        from .views import clone
+        from .._memory_format import preserve_format
+        if memory_format is not preserve_format:
+            result = clone(result, memory_format=memory_format)
+    return result
 
 
 def type_(self, dtype=None, non_blocking=False, **kwargs):

@@ -756,25 +756,48 @@ class Clone(Op):
         if memory_format == 'contiguous':
             return xp.ascontiguousarray(data) if data.flags.c_contiguous is False \
                 else data.copy()
+        if memory_format == 'channels_last':
+            # N, spatial dims..., C in memory: copy the permuted view, then view it back.
+            rank = data.ndim
+            to_last = (0,) + tuple(range(2, rank)) + (1,)
+            back = (0, rank - 1) + tuple(range(1, rank - 1))
+            return xp.ascontiguousarray(data.transpose(to_last)).transpose(back)
         return xp.array(data, copy=True, order='K')
 
     def backward(self, grad):
         return grad
 
 
-def clone(input, *, memory_format=None):
-    """A copy with its own memory, differentiable (``CloneBackward0``)."""
+def _format_name(input, memory_format):
+    """'contiguous', 'preserve' or 'channels_last' (4-d or 5-d, checked like PyTorch)."""
     from .. import _memory_format as mf
-    fmt = 'contiguous' if memory_format is mf.contiguous_format else 'preserve'
-    return Clone.apply(input, fmt)
+    if memory_format is None or memory_format is mf.preserve_format:
+        return 'preserve'
+    if memory_format is mf.contiguous_format:
+        return 'contiguous'
+    rank = 4 if memory_format is mf.channels_last else 5
+    if memory_format is not mf.channels_last and memory_format is not mf.channels_last_3d:
+        raise RuntimeError(f'unsupported memory format {memory_format}')
+    if input._data.ndim != rank:
+        raise RuntimeError(f'required rank {rank} tensor to use {memory_format.name} format')
+    return 'channels_last'
+
+
+def clone(input, *, memory_format=None):
+    """A copy with its own memory, differentiable (``CloneBackward0``); laid out like the input
+    (``preserve_format``), row-major (``contiguous_format``) or channels last."""
+    return Clone.apply(input, _format_name(input, memory_format))
 
 
 def contiguous(input, memory_format=None):
-    """The tensor itself when already contiguous, else a contiguous copy."""
-    if input.is_contiguous():
-        return input
+    """The tensor itself when already contiguous in ``memory_format`` (row-major by default),
+    else a copy laid out so."""
     from .. import _memory_format as mf
-    return clone(input, memory_format=mf.contiguous_format)
+    if memory_format is None or memory_format is mf.preserve_format:
+        memory_format = mf.contiguous_format
+    if input.is_contiguous(memory_format=memory_format):
+        return input
+    return clone(input, memory_format=memory_format)
 
 
 # ---------------------------------------------------------------------------------------
@@ -801,19 +824,43 @@ def unfold(input, dimension, size, step):
     return as_strided(input, new_shape, new_strides)
 
 
+class RealView(Op):
+    """``z.real``: PyTorch selects element 0 of ``view_as_real(z)`` (``SelectBackward0``)."""
+    node_name = 'SelectBackward0'
+
+    def backward(self, grad):
+        return (grad.to(self._metas[0][1]),)        # g + 0j
+
+
+class ImagView(Op):
+    """``z.imag``: element 1 of ``view_as_real(z)``."""
+    node_name = 'SelectBackward0'
+
+    def backward(self, grad):
+        return (grad.to(self._metas[0][1]) * 1j,)   # 0 + g j
+
+
+def _part_view(input, data, cls):
+    out = make_view(input, data, tuple(s * 2 for s in input.stride()),
+                    dtype=input._dtype.to_real())
+    if input._requires_grad and grad_mode.state.enabled:
+        node = cls.__new__(cls)
+        node._connect((input,))
+        node.args = ()
+        attach(node, out)
+    return out
+
+
 def _real(input):
     if not input._dtype.is_complex:
         return input
-    from .. import _dtype as dt
-    return make_view(input, input._data.real, tuple(s * 2 for s in input.stride()),
-                     dtype=input._dtype.to_real())
+    return _part_view(input, input._data.real, RealView)
 
 
 def _imag(input):
     if not input._dtype.is_complex:
         raise RuntimeError('imag is not implemented for tensors with non-complex dtypes.')
-    return make_view(input, input._data.imag, tuple(s * 2 for s in input.stride()),
-                     dtype=input._dtype.to_real())
+    return _part_view(input, input._data.imag, ImagView)
 
 
 def _inplace_view(fn):

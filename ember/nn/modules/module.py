@@ -475,15 +475,19 @@ class Module:
         """Move and/or cast parameters and buffers in place: ``to(device)``, ``to(dtype)``,
         ``to(device, dtype)``, ``to(tensor)``. Only floating point values change dtype."""
         from ..._ops.conversion import _parse_to_args
-        dtype, device, _ = _parse_to_args(args, dict(kwargs))
+        kwargs = dict(kwargs)
+        memory_format = kwargs.pop('memory_format', None)
+        dtype, device, _ = _parse_to_args(args, kwargs)
         if dtype is not None and not (dtype.is_floating_point or dtype.is_complex):
             raise TypeError('nn.Module.to only accepts floating point or complex dtypes, but '
                             f'got desired dtype={dtype}')
 
         def convert(t):
+            # A memory format applies to the 4-d (5-d) weights only, as in PyTorch.
+            fmt = memory_format if memory_format is not None and t.dim() in (4, 5) else None
             if t.is_floating_point() or t.is_complex():
-                return t.to(device=device, dtype=dtype)
-            return t.to(device=device)
+                return t.to(device=device, dtype=dtype, memory_format=fmt)
+            return t.to(device=device, memory_format=fmt)
         return self._apply(convert)
 
     def cpu(self):
