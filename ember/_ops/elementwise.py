@@ -499,6 +499,12 @@ def _zero_divisor(b):
     return b == 0
 
 
+def _zero_grad(grad):
+    """The gradient of a piecewise-constant op: zeros, as PyTorch gives (``grad * 0`` would
+    keep NaN/inf and print -0)."""
+    return grad.new_zeros(grad.shape)
+
+
 def _integer_division_check(kernel):
     """Bool is unsupported; an integer division by zero raises like PyTorch."""
     def check(compute, a, b):
@@ -608,7 +614,8 @@ class DivFloor(BinaryOp):
         return np.floor_divide(x, y)
 
     def backward(self, grad):
-        return (grad * 0 if self.needs(0) else None, grad * 0 if self.needs(1) else None)
+        return (_zero_grad(grad) if self.needs(0) else None,
+                _zero_grad(grad) if self.needs(1) else None)
 
 
 class DivTrunc(DivFloor):
@@ -737,7 +744,7 @@ class Pow(BinaryOp):
     def backward(self, grad):
         a, b = self.operands()[:2]
         if b == 0:
-            return (grad * 0,)
+            return (_zero_grad(grad),)
         return (grad * b * a.pow(b - 1),)
 
 
@@ -981,14 +988,15 @@ def _with_out(result, out):
     return result if out is None else copy_into_out(result, out)
 
 
-def check_inplace(target, name=''):
-    """PyTorch's guards before writing into ``target``."""
+def check_inplace(target, name='', written=None, aliasing_ok=False):
+    """PyTorch's guards before writing into ``target`` (whose array ``written``, by default
+    all of it, is the region written: it must not alias itself, as expanded dims do)."""
     if target._requires_grad and target._grad_fn is None and _grad_state.enabled:
         raise RuntimeError('a leaf Variable that requires grad is being used in an in-place '
                            'operation.')
-    data = target._data
-    if data.ndim and data.size > 1:
-        if builtins.any(st == 0 and s > 1 for s, st in zip(data.shape, target.stride())):
+    data = target._data if written is None else written
+    if data.ndim and data.size > 1 and not aliasing_ok:
+        if builtins.any(st == 0 and s > 1 for s, st in zip(data.shape, data.strides)):
             raise RuntimeError('unsupported operation: more than one element of the written-to '
                                'tensor refers to a single memory location. Please clone() the '
                                'tensor before performing the operation.')
@@ -1444,15 +1452,28 @@ def _sgn(x):
     return _sign(x)
 
 
-Sign, sign = _unary_op('sign', 'SignBackward0', _sign, lambda s, g: g * 0, save=None,
+Sign, sign = _unary_op('sign', 'SignBackward0', _sign, lambda s, g: _zero_grad(g), save=None,
                        check=_sign_check)
-Sgn, sgn = _unary_op('sgn', 'SgnBackward0', _sgn, lambda s, g: g * 0, save=None)
+def _sgn_backward(node, grad):
+    x = _x(node)
+    if not x._dtype.is_complex:
+        return _zero_grad(grad)
+    # sgn(x) = x / |x| moves only along the unit circle: the part of grad tangent to it at
+    # sgn(x), divided by |x| (0 where x == 0, as in PyTorch).
+    direction = x.sgn()
+    magnitude = x.abs()
+    radial = (grad.conj() * direction + grad * direction.conj()) / 2   # Re(conj(g) sgn(x))
+    return _where(magnitude == 0, 0.0, (grad - direction * radial) / magnitude)
+
+
+Sgn, sgn = _unary_op('sgn', 'SgnBackward0', _sgn, _sgn_backward)
 Floor, floor = _unary_op('floor', 'FloorBackward0', _keep_integers(np.floor),
-                         lambda s, g: g * 0, save=None, check=_refuse('floor_vml_cpu'))
-Ceil, ceil = _unary_op('ceil', 'CeilBackward0', _keep_integers(np.ceil), lambda s, g: g * 0,
+                         lambda s, g: _zero_grad(g), save=None, check=_refuse('floor_vml_cpu'))
+Ceil, ceil = _unary_op('ceil', 'CeilBackward0', _keep_integers(np.ceil),
+                       lambda s, g: _zero_grad(g),
                        save=None, check=_refuse('ceil_vml_cpu'))
 Trunc, trunc = _unary_op('trunc', 'TruncBackward0', _keep_integers(np.trunc),
-                         lambda s, g: g * 0, save=None, check=_refuse('trunc_vml_cpu'))
+                         lambda s, g: _zero_grad(g), save=None, check=_refuse('trunc_vml_cpu'))
 fix = trunc
 Frac, frac = _unary_op('frac', 'FracBackward0', lambda x: x - np.trunc(x), lambda s, g: g,
                        save=None, check=_refuse('frac_cpu', (_BOOL, _INT)))
@@ -1548,7 +1569,7 @@ class Round(UnaryOp):
         return _keep_integers(np.round)(x)
 
     def backward(self, grad):
-        return (grad * 0,)
+        return (_zero_grad(grad),)
 
 
 class RoundDecimals(UnaryOp):
@@ -1570,7 +1591,7 @@ class RoundDecimals(UnaryOp):
         return out.astype(x.dtype, copy=False)
 
     def backward(self, grad):
-        return (grad * 0,)
+        return (_zero_grad(grad),)
 
 
 def round(input, *, decimals=None, out=None):  # noqa: A001

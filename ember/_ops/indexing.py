@@ -961,6 +961,20 @@ def setitem(self, index, value):
     assign(self, parse_index(self, index), value)
 
 
+def _writable_alias(view):
+    """``view`` made writable when only NumPy's read-only broadcast (``expand``) stands between
+    it and writable memory; the caller has already applied PyTorch's overlap rule."""
+    if type(view) is not _ndarray:
+        return view
+    root = view
+    while isinstance(root.base, _ndarray):
+        root = root.base
+    if not root.flags.writeable:
+        return view   # truly read-only memory: NumPy's error stands
+    offset = view.__array_interface__['data'][0] - root.__array_interface__['data'][0]
+    return _ndarray(view.shape, view.dtype, buffer=root, offset=offset, strides=view.strides)
+
+
 def assign(self, parsed, value, node_class=None):
     """Write ``value`` at a parsed index of ``self`` in place, recording the history
     (``node_class`` overrides PyTorch's choice of CopySlices / IndexPutBackward0)."""
@@ -986,7 +1000,16 @@ def assign(self, parsed, value, node_class=None):
                            'in-place operation.' if parsed.kind is not None else
                            'a leaf Variable that requires grad is being used in an in-place '
                            'operation.')
-    check_inplace(self)
+    if parsed.advanced:
+        check_inplace(self, aliasing_ok=True)
+        if not view.flags.writeable and 0 in view.strides:
+            warnings.warn('Use of index_put_ on expanded tensors is deprecated. Please clone() '
+                          'the tensor before performing this operation. This also applies to '
+                          'advanced indexing e.g. tensor[indices] = tensor', UserWarning)
+    else:
+        check_inplace(self, written=view)
+    if not view.flags.writeable:
+        view = _writable_alias(view)
     old = _history_snapshot(self) if recording and self._requires_grad else None
     if parsed.advanced:
         view[adv] = source

@@ -295,8 +295,12 @@ def fill_(self, value):
             raise RuntimeError('fill_ only supports 0-dimension value tensor but got tensor '
                                f'with {value._data.ndim} dimensions.')
         value = value.item()
-    check_inplace(self)
-    self._data[...] = np.array(value).astype(self._dtype.numpy_dtype)
+    check_inplace(self, aliasing_ok=True)  # a constant may land on one address many times
+    data = self._data
+    if not data.flags.writeable:  # an expanded tensor
+        from .indexing import _writable_alias
+        data = _writable_alias(data)
+    data[...] = np.array(value).astype(self._dtype.numpy_dtype)
     self._bump_version()
     return self
 
