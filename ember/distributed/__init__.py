@@ -2,8 +2,11 @@
 
 Launch with ``mpiexec -n 4 python -m ember run train.py``: every rank runs the script, and
 ``init_process_group`` takes the rank and world size from MPI's COMM_WORLD (torchrun's
-RANK/WORLD_SIZE variables are accepted when they agree). Any backend name PyTorch scripts
-pass ('gloo', 'nccl', 'mpi') runs on MPI.
+RANK/WORLD_SIZE variables are accepted when they agree). 'gloo' and 'mpi' run everything on
+MPI. 'nccl' (and device maps such as 'cuda:nccl,cpu:gloo', and the default ``None`` when
+NCCL is there) sends cuda tensors through NCCL with CuPy, bootstrapped over MPI
+(``_nccl.py``); cpu tensors stay on MPI, and without CuPy's NCCL 'nccl' warns and runs on
+MPI.
 
 Collectives work on contiguous NumPy buffers (no pickling of tensors), in place as in
 PyTorch. Every blocking collective is run as MPI's non-blocking variant and polled, so that
@@ -29,7 +32,8 @@ __all__ = ['is_available', 'init_process_group', 'is_initialized', 'get_rank',
            'all_gather_into_tensor', 'gather', 'scatter', 'reduce_scatter',
            'reduce_scatter_tensor', 'all_to_all', 'all_to_all_single', 'send', 'recv',
            'isend', 'irecv', 'Work', 'GroupMember', 'ProcessGroup',
-           'DistBackendError', 'get_world_group']
+           'DistBackendError', 'get_world_group', 'Backend', 'is_nccl_available',
+           'is_gloo_available', 'is_mpi_available']
 
 _DEFAULT_TIMEOUT = datetime.timedelta(minutes=30)
 
@@ -69,8 +73,70 @@ class ReduceOp(enum.Enum):
     PREMUL_SUM = 'premul_sum'
 
 
+class Backend(str):
+    """Backend names (``Backend.NCCL == 'nccl'``); ``Backend('NCCL')`` gives 'nccl'."""
+    GLOO = 'gloo'
+    NCCL = 'nccl'
+    MPI = 'mpi'
+    UCC = 'ucc'
+    UNDEFINED = 'undefined'
+
+    def __new__(cls, name):
+        if not isinstance(name, str):
+            raise ValueError(f'Backend name must be a string, but got: {name}')
+        return str.__new__(cls, name.lower())
+
+
+def is_nccl_available():
+    """True when cuda tensors can go through NCCL (CuPy with NCCL and a cuda device)."""
+    from . import _nccl
+    return not isinstance(_nccl.load(), str)
+
+
+def is_gloo_available():
+    """'gloo' is accepted and runs on MPI."""
+    return is_available()
+
+
+def is_mpi_available():
+    return is_available()
+
+
+def _nccl_wanted(backend):
+    """Whether cuda tensors of a group with this backend should use NCCL: True (asked for),
+    None (the default backend: NCCL if it is there) or False."""
+    if backend is None or str(backend).lower() == 'undefined':
+        return None
+    text = str(backend).lower()
+    if ':' not in text:
+        return text == 'nccl'
+    cuda = False
+    for part in text.split(','):
+        dev, _, name = part.strip().partition(':')
+        if dev not in ('cpu', 'cuda') or not name:
+            raise ValueError(f"Invalid backend string {backend!r}: expected entries such as "
+                             "'cuda:nccl,cpu:gloo'")
+        if dev == 'cpu' and name == 'nccl':
+            raise ValueError('NCCL runs collectives on cuda tensors only: map cpu to gloo or '
+                             f'mpi in {backend!r}')
+        if dev == 'cuda':
+            cuda = name == 'nccl'
+    return cuda
+
+
+def _attach_nccl(group, backend, device_id=None):
+    wanted = _nccl_wanted(backend)
+    if wanted is not False:
+        from . import _nccl
+        group._nccl = _nccl.attach(group, device_id, required=wanted)
+        if group._nccl is not None:
+            _state['nccl_groups'].append(group)
+
+
 class ProcessGroup:
-    """A set of ranks with its own MPI communicator."""
+    """A set of ranks with its own MPI communicator (and NCCL communicators for cuda tensors
+    when its backend uses NCCL)."""
+    _nccl = None
 
     def __init__(self, comm, backend, timeout):
         self.comm = comm
@@ -89,7 +155,7 @@ class GroupMember:
     NON_GROUP_MEMBER = object()
 
 
-_state = {'world': None}
+_state = {'world': None, 'nccl_groups': []}   # groups holding NCCL communicators
 
 
 def _group(group):
@@ -122,9 +188,12 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size=
                              'with `mpiexec -n N` and let MPI assign ranks')
     if timeout is None:
         timeout = _DEFAULT_TIMEOUT
-    _state['world'] = ProcessGroup(comm, 'mpi' if backend is None else str(backend), timeout)
-    GroupMember.WORLD = _state['world']
+    world = ProcessGroup(comm, 'mpi' if backend is None else str(backend), timeout)
+    _nccl_wanted(backend)   # a malformed device map fails before anything is set up
+    _state['world'] = world
+    GroupMember.WORLD = world
     _install_abort_hook(comm)
+    _attach_nccl(world, backend, device_id)
 
 
 def _install_abort_hook(comm):
@@ -157,7 +226,13 @@ def get_backend(group=None):
 
 def destroy_process_group(group=None):
     """Leave the process group (MPI itself is finalised at interpreter exit)."""
-    if group is None or group is _state['world']:
+    world = group is None or group is _state['world']
+    for pg in (_state['nccl_groups'] if world else [group]):
+        if isinstance(pg, ProcessGroup) and pg._nccl is not None:
+            pg._nccl.destroy()
+            pg._nccl = None
+    if world:
+        _state['nccl_groups'] = []
         _state['world'] = None
         GroupMember.WORLD = None
 
@@ -170,7 +245,16 @@ def new_group(ranks=None, timeout=None, backend=None, pg_options=None, **kwargs)
     comm = world.comm.Split(color, ranks.index(world.rank()) if world.rank() in ranks else 0)
     if comm == _mpi().COMM_NULL:
         return GroupMember.NON_GROUP_MEMBER
-    return ProcessGroup(comm, world.backend, timeout or world.timeout)
+    pg = ProcessGroup(comm, world.backend if backend is None else str(backend),
+                      timeout or world.timeout)
+    if backend is None:
+        if world._nccl is not None:
+            from . import _nccl
+            pg._nccl = _nccl.NcclComms(pg, world._nccl.cupy, world._nccl.nccl)
+            _state['nccl_groups'].append(pg)
+    else:
+        _attach_nccl(pg, backend)
+    return pg
 
 
 # ---------------------------------------------------------------------------------------
@@ -283,6 +367,8 @@ def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op=False):
     """Reduce ``tensor`` across ranks in place (every rank gets the result)."""
     _check_tensor(tensor)
     g = _group(group)
+    if g._nccl is not None and tensor._device.type == 'cuda':
+        return g._nccl.all_reduce(tensor, op, async_op)
     buf, write_back = _buffer(tensor)
     request = g.comm.Iallreduce(_mpi().IN_PLACE, buf, op=_mpi_op(op))
 
@@ -299,6 +385,8 @@ def broadcast(tensor, src, group=None, async_op=False):
     """Copy rank ``src``'s ``tensor`` into every rank's ``tensor``."""
     _check_tensor(tensor)
     g = _group(group)
+    if g._nccl is not None and tensor._device.type == 'cuda':
+        return g._nccl.broadcast(tensor, src, async_op)
     buf, write_back = _buffer(tensor)
     return _run(g.comm.Ibcast(buf, root=src), g, async_op, write_back, 'broadcast')
 
@@ -307,6 +395,8 @@ def reduce(tensor, dst, op=ReduceOp.SUM, group=None, async_op=False):
     """Reduce into ``tensor`` on rank ``dst`` only."""
     _check_tensor(tensor)
     g = _group(group)
+    if g._nccl is not None and tensor._device.type == 'cuda':
+        return g._nccl.reduce(tensor, dst, op, async_op)
     buf, write_back = _buffer(tensor)
     MPI = _mpi()
     if g.rank() == dst:
@@ -324,6 +414,8 @@ def all_gather(tensor_list, tensor, group=None, async_op=False):
     """Every rank's ``tensor`` into ``tensor_list`` (one entry per rank) on every rank."""
     _check_tensor(tensor)
     g = _group(group)
+    if g._nccl is not None and tensor._device.type == 'cuda':
+        return g._nccl.all_gather(tensor_list, tensor, async_op)
     if len(tensor_list) != g.size():
         raise ValueError(f'all_gather: tensor_list has {len(tensor_list)} entries for a '
                          f'group of {g.size()} ranks')
@@ -352,6 +444,8 @@ def _write(out, array):
 def all_gather_into_tensor(output_tensor, input_tensor, group=None, async_op=False):
     """Every rank's ``input_tensor`` concatenated (along dim 0) into ``output_tensor``."""
     g = _group(group)
+    if g._nccl is not None and input_tensor._device.type == 'cuda':
+        return g._nccl.all_gather_into_tensor(output_tensor, input_tensor, async_op)
     send, _ = _buffer(input_tensor)
     if output_tensor.numel() != send.size * g.size():
         raise ValueError('all_gather_into_tensor: output size must be world_size times the '
@@ -365,6 +459,8 @@ def all_gather_into_tensor(output_tensor, input_tensor, group=None, async_op=Fal
 def gather(tensor, gather_list=None, dst=0, group=None, async_op=False):
     """Every rank's ``tensor`` into ``gather_list`` on rank ``dst``."""
     g = _group(group)
+    if g._nccl is not None and tensor._device.type == 'cuda':
+        return g._nccl.gather(tensor, gather_list, dst, async_op)
     send, _ = _buffer(tensor)
     if g.rank() == dst:
         if gather_list is None or len(gather_list) != g.size():
@@ -384,6 +480,8 @@ def gather(tensor, gather_list=None, dst=0, group=None, async_op=False):
 def scatter(tensor, scatter_list=None, src=0, group=None, async_op=False):
     """Rank ``src`` sends ``scatter_list[i]`` to rank ``i``'s ``tensor``."""
     g = _group(group)
+    if g._nccl is not None and tensor._device.type == 'cuda':
+        return g._nccl.scatter(tensor, scatter_list, src, async_op)
     recv, write_back = _buffer(tensor)
     recv = np.ascontiguousarray(recv)
     if g.rank() == src:
@@ -400,6 +498,8 @@ def scatter(tensor, scatter_list=None, src=0, group=None, async_op=False):
 def reduce_scatter(output, input_list, op=ReduceOp.SUM, group=None, async_op=False):
     """Reduce ``input_list`` across ranks; rank ``i`` gets the reduced ``input_list[i]``."""
     g = _group(group)
+    if g._nccl is not None and output._device.type == 'cuda':
+        return g._nccl.reduce_scatter(output, input_list, op, async_op)
     send = np.ascontiguousarray(np.stack([_buffer(t)[0] for t in input_list]))
     recv = np.empty(send.shape[1:], dtype=send.dtype)
 
@@ -413,6 +513,8 @@ def reduce_scatter(output, input_list, op=ReduceOp.SUM, group=None, async_op=Fal
 
 def reduce_scatter_tensor(output, input, op=ReduceOp.SUM, group=None, async_op=False):
     g = _group(group)
+    if g._nccl is not None and input._device.type == 'cuda':
+        return g._nccl.reduce_scatter_tensor(output, input, op, async_op)
     send = np.ascontiguousarray(_buffer(input)[0]).reshape(-1)
     recv = np.empty(send.size // g.size(), dtype=send.dtype)
 
@@ -427,6 +529,9 @@ def reduce_scatter_tensor(output, input, op=ReduceOp.SUM, group=None, async_op=F
 def all_to_all(output_tensor_list, input_tensor_list, group=None, async_op=False):
     """Rank ``i`` sends ``input_tensor_list[j]`` to rank ``j``'s ``output_tensor_list[i]``."""
     g = _group(group)
+    if g._nccl is not None and input_tensor_list and \
+            input_tensor_list[0]._device.type == 'cuda':
+        return g._nccl.all_to_all(output_tensor_list, input_tensor_list, async_op)
     send = np.ascontiguousarray(np.stack([_buffer(t)[0] for t in input_tensor_list]))
     recv = np.empty_like(send)
 
@@ -441,6 +546,8 @@ def all_to_all_single(output, input, output_split_sizes=None, input_split_sizes=
     g = _group(group)
     if output_split_sizes is not None or input_split_sizes is not None:
         raise NotImplementedError('all_to_all_single with split sizes is not supported yet')
+    if g._nccl is not None and input._device.type == 'cuda':
+        return g._nccl.all_to_all_single(output, input, async_op)
     send = np.ascontiguousarray(_buffer(input)[0])
     recv = np.empty_like(send)
     return _run(g.comm.Ialltoall(send, recv), g, async_op, lambda: _write(output, recv),
@@ -450,12 +557,16 @@ def all_to_all_single(output, input, output_split_sizes=None, input_split_sizes=
 def barrier(group=None, async_op=False, device_ids=None):
     """Wait until every rank of the group reaches this point."""
     g = _group(group)
+    if g._nccl is not None:
+        g._nccl.synchronize()   # work queued on the devices counts as not yet reached
     return _run(g.comm.Ibarrier(), g, async_op, None, 'barrier')
 
 
 def isend(tensor, dst, group=None, tag=0):
     """Start sending ``tensor`` to rank ``dst``; returns a Work."""
     g = _group(group)
+    if g._nccl is not None and tensor._device.type == 'cuda':
+        return g._nccl.isend(tensor, dst)
     send = np.ascontiguousarray(_buffer(tensor)[0])
     return Work([g.comm.Isend(send, dest=dst, tag=tag)], g.timeout, name='send')
 
@@ -463,6 +574,8 @@ def isend(tensor, dst, group=None, tag=0):
 def irecv(tensor, src=None, group=None, tag=0):
     """Start receiving into ``tensor`` from rank ``src`` (any rank when None)."""
     g = _group(group)
+    if g._nccl is not None and tensor._device.type == 'cuda':
+        return g._nccl.irecv(tensor, src)
     recv = np.empty(tuple(tensor.shape), dtype=_buffer(tensor)[0].dtype)
     source = _mpi().ANY_SOURCE if src is None else src
     return Work([g.comm.Irecv(recv, source=source, tag=tag)], g.timeout,
@@ -476,6 +589,9 @@ def send(tensor, dst, group=None, tag=0):
 def recv(tensor, src=None, group=None, tag=0):
     """Receive into ``tensor``; returns the sender's rank."""
     g = _group(group)
+    if g._nccl is not None and tensor._device.type == 'cuda':
+        g._nccl.irecv(tensor, src).wait()
+        return src
     status = _mpi().Status()
     recv_buf = np.empty(tuple(tensor.shape), dtype=_buffer(tensor)[0].dtype)
     source = _mpi().ANY_SOURCE if src is None else src

@@ -3,9 +3,14 @@ are averaged across ranks during backward.
 
 Parameters are grouped into buckets in reverse registration order (roughly the order their
 gradients become ready in backward): a first bucket of 1 MB, then 25 MB buckets, as PyTorch
-does. When every gradient of a bucket has been accumulated, the bucket is flattened into one
-buffer and reduced with a non-blocking allreduce, so communication overlaps the rest of
-backward; the last bucket to start waits for all and writes the averages back.
+does (with ``bucket_cap_mb`` given, every bucket has that cap). When every gradient of a
+bucket has been accumulated, the bucket is flattened into one buffer and reduced with a
+non-blocking allreduce, so communication overlaps the rest of backward; the last bucket to
+start waits for all and writes the averages back.
+
+Buckets hold parameters of one device and dtype. On a process group whose cuda tensors go
+through NCCL, a bucket of cuda parameters is flattened on its device and reduced there;
+otherwise buckets are flattened in host memory and reduced over MPI.
 """
 import contextlib
 
@@ -13,6 +18,8 @@ import numpy as np
 
 from ..modules.module import Module
 from ... import distributed as dist
+from ..._device import CPU, backend_of
+from ..._tensor import make_tensor
 from ...autograd.grad_mode import no_grad
 
 __all__ = ['DistributedDataParallel']
@@ -42,6 +49,9 @@ class DistributedDataParallel(Module):
         self.find_unused_parameters = find_unused_parameters
         self.require_backward_grad_sync = True
         self.bucket_bytes_cap = int((25 if bucket_cap_mb is None else bucket_cap_mb) * 2**20)
+        # PyTorch starts with a small first bucket only when the cap is its default
+        self._first_bucket_bytes = _FIRST_BUCKET_BYTES if bucket_cap_mb is None else \
+            self.bucket_bytes_cap
         params = [p for p in module.parameters() if p.requires_grad]
         self._params = params
         self._sync_module_states()
@@ -65,8 +75,12 @@ class DistributedDataParallel(Module):
         buckets = []
         current = []
         size = 0
-        cap = _FIRST_BUCKET_BYTES
+        cap = self._first_bucket_bytes
         for p in reversed(params):
+            if current and (p.device is not current[0].device or p.dtype is not
+                            current[0].dtype):
+                buckets.append(_Bucket(current))
+                current, size = [], 0
             current.append(p)
             size += p.numel() * p.element_size()
             if size >= cap:
@@ -74,6 +88,9 @@ class DistributedDataParallel(Module):
                 current, size, cap = [], 0, self.bucket_bytes_cap
         if current:
             buckets.append(_Bucket(current))
+        on_device = self.process_group._nccl is not None
+        for bucket in buckets:
+            bucket.on_device = on_device and bucket.params[0].device.type == 'cuda'
         return buckets
 
     # ------------------------------------------------------------------ forward
@@ -118,14 +135,20 @@ class DistributedDataParallel(Module):
                 self._finish()
 
     def _start(self, bucket):
-        pieces = []
-        for p in bucket.params:
-            g = p.grad
-            pieces.append(np.zeros(p.numel(), dtype=p._data.dtype) if g is None
-                          else g._host_array().reshape(-1))
-        bucket.buffer = np.concatenate(pieces) if len(pieces) > 1 else pieces[0].copy()
-        from ..._ops.creation import from_numpy
-        bucket.tensor = from_numpy(bucket.buffer)
+        first = bucket.params[0]
+        if bucket.on_device:   # flattened on the device, reduced by NCCL
+            xp = backend_of(first.device).xp
+            with self.process_group._nccl.cupy.cuda.Device(first.device.index or 0):
+                pieces = [xp.zeros(p.numel(), dtype=p._data.dtype) if p.grad is None
+                          else xp.ravel(p.grad._data) for p in bucket.params]
+                bucket.buffer = xp.concatenate(pieces) if len(pieces) > 1 else \
+                    pieces[0].copy()
+        else:
+            pieces = [np.zeros(p.numel(), dtype=p._data.dtype) if p.grad is None
+                      else p.grad._host_array().reshape(-1) for p in bucket.params]
+            bucket.buffer = np.concatenate(pieces) if len(pieces) > 1 else pieces[0].copy()
+        bucket.tensor = make_tensor(bucket.buffer, first.dtype,
+                                    first.device if bucket.on_device else CPU)
         bucket.work = dist.all_reduce(bucket.tensor, group=self.process_group, async_op=True)
         self._started.append(bucket)
 
@@ -139,12 +162,12 @@ class DistributedDataParallel(Module):
                 n = p.numel()
                 values = bucket.buffer[offset:offset + n].reshape(tuple(p.shape))
                 offset += n
+                if not bucket.on_device and p.device.type != 'cpu':
+                    values = backend_of(p.device).from_host(values, p.device.index)
                 if p.grad is None:
-                    from ..._ops.creation import tensor
-                    p.grad = tensor(values, dtype=p.dtype, device=p.device)
+                    p.grad = make_tensor(values.copy(), p.dtype, p.device)
                 else:
-                    p.grad._data[...] = values if p.grad._device.type == 'cpu' else \
-                        p.grad._data.__class__(values)
+                    p.grad._data[...] = values
                     p.grad._bump_version()
         self._started = []
 
