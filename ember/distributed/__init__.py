@@ -264,8 +264,9 @@ class Work:
     """A started collective: ``wait()`` blocks (honouring the group's timeout),
     ``is_completed()`` polls."""
 
-    def __init__(self, requests, timeout, finish=None, name='collective'):
+    def __init__(self, requests, timeout, finish=None, name='collective', statuses=None):
         self._requests = requests
+        self._statuses = statuses   # filled by MPI on completion (a receive's sender)
         self._timeout = timeout
         self._finish = finish
         self._done = False
@@ -274,7 +275,7 @@ class Work:
     def is_completed(self):
         if not self._done:
             MPI = _mpi()
-            if MPI.Request.Testall(self._requests):
+            if self._test(MPI):
                 self._complete()
         return self._done
 
@@ -292,7 +293,7 @@ class Work:
         seconds = limit.total_seconds() if isinstance(limit, datetime.timedelta) else limit
         deadline = time.monotonic() + seconds
         delay = 1e-6
-        while not MPI.Request.Testall(self._requests):
+        while not self._test(MPI):
             if time.monotonic() > deadline:
                 raise DistBackendError(f'{self._name} timed out after {seconds:.1f} s: a rank '
                                        'may have died or not joined this collective')
@@ -300,6 +301,11 @@ class Work:
             delay = min(delay * 2, 1e-3)
         self._complete()
         return True
+
+    def _test(self, MPI):
+        if self._statuses is None:
+            return MPI.Request.Testall(self._requests)
+        return MPI.Request.Testall(self._requests, self._statuses)
 
     def result(self):
         return None
@@ -596,6 +602,6 @@ def recv(tensor, src=None, group=None, tag=0):
     recv_buf = np.empty(tuple(tensor.shape), dtype=_buffer(tensor)[0].dtype)
     source = _mpi().ANY_SOURCE if src is None else src
     request = g.comm.Irecv(recv_buf, source=source, tag=tag)
-    work = Work([request], g.timeout, lambda: _write(tensor, recv_buf), 'recv')
+    work = Work([request], g.timeout, lambda: _write(tensor, recv_buf), 'recv', [status])
     work.wait()
     return src if src is not None else status.Get_source()

@@ -93,6 +93,12 @@ if size >= 2:
         got = ember.zeros(2)
         dist.recv(got, src=0)
         dist.isend(got.sum().reshape(1), dst=0).wait()
+    # A receive from any rank reports the sender.
+    if rank == size - 1:
+        dist.send(ember.tensor([float(rank)]), dst=0)
+    elif rank == 0:
+        anyone = ember.zeros(1)
+        assert dist.recv(anyone) == size - 1 and anyone.item() == size - 1
 
 dist.barrier()
 group = dist.new_group([0, 1])
