@@ -144,7 +144,6 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
         _accumulate(buffers.setdefault(node, {}), nr, grad)
     ready = [node for node, _, _ in roots if dependencies.get(node, 0) == 0]
     ready = list(dict.fromkeys(ready))
-    executed = []
     previous_mode = grad_mode.state.enabled
     grad_mode.state.enabled = create_graph
     try:
@@ -176,7 +175,8 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                     if next_node is not None):
                 continue
             input_grads = _call_node(node, grads)
-            executed.append(node)
+            if not retain_graph:
+                node._release()   # saved tensors go now, not at the end of backward
             if node._hooks:
                 for hook in list(node._hooks.values()):
                     result = hook(input_grads, tuple(grads.get(i) for i in range(
@@ -197,9 +197,6 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                     ready.append(next_node)
     finally:
         grad_mode.state.enabled = previous_mode
-        if not retain_graph:
-            for node in executed:
-                node._release()
     if inputs is not None and not accumulate:
         for i, r in enumerate(results):
             if r is None and not allow_unused:
