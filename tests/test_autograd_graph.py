@@ -1,4 +1,6 @@
 """``autograd.graph``: saved_tensors_hooks, save_on_cpu, disable_saved_tensors_hooks."""
+import sys
+
 import numpy as np
 import pytest
 
@@ -231,6 +233,7 @@ def test_save_on_cpu_moves_saved_cuda_tensors_to_the_cpu():
         assert x.grad.tolist() == [2.0, 4.0]
 
 
+@pytest.mark.skipif(sys.platform == 'emscripten', reason='Pyodide has no threads')
 def test_hooks_are_per_thread():
     import threading
     calls = []
