@@ -209,6 +209,12 @@ def test_cross_entropy_graph_is_log_softmax_then_nll():
 
 
 ERRORS = [
+    ('bce-weight-requires-grad', lambda L: F(L).binary_cross_entropy(
+        L.rand(3), L.rand(3), weight=L.rand(3, requires_grad=True))),
+    ('bce-logits-weight-requires-grad', lambda L: F(L).binary_cross_entropy_with_logits(
+        L.rand(3), L.rand(3), weight=L.rand(3, requires_grad=True))),
+    ('bce-logits-pos-weight-requires-grad', lambda L: F(L).binary_cross_entropy_with_logits(
+        L.rand(3), L.rand(3), pos_weight=L.rand(3, requires_grad=True))),
     ('ce-target-out-of-bounds', lambda L: F(L).cross_entropy(t(L, X), i64(L, [0, 1, 5, 2]))),
     ('ce-negative-target', lambda L: F(L).cross_entropy(t(L, X), i64(L, [0, 1, -1, 2]))),
     ('ce-batch-mismatch', lambda L: F(L).cross_entropy(t(L, X), i64(L, [0, 1, 2]))),

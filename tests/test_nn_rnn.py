@@ -618,3 +618,16 @@ def test_packed_sequence_is_a_tuple_of_four():
     assert p.to(ember.float64).data.dtype == ember.float64
     assert p.to(ember.float32) is p
     assert not p.is_cuda
+
+
+def test_replaced_weight_is_used_like_pytorch():
+    # Weight drop / weight norm replace a parameter by a plain tensor after deleting it.
+    def run(torch):
+        torch.manual_seed(0)
+        m = torch.nn.LSTM(3, 4)
+        w = m.weight_hh_l0.detach() * 0.5
+        del m.weight_hh_l0
+        m.weight_hh_l0 = w
+        out, _ = m(torch.ones(2, 1, 3))
+        return out
+    check(run)

@@ -15,9 +15,15 @@ class CopyBackwards(Node):
         return 'torch::autograd::CopyBackwards'
 
     def backward(self, grad):
+        # The overwritten values get zeros (not None: PyTorch's node gives zeros too, and the
+        # node before them expects a tensor).
+        grad_self = grad.new_zeros(grad.shape) if self.next_functions[0][0] is not None \
+            else None
+        if self.next_functions[1][0] is None:      # the source needs no gradient
+            return grad_self, None
         shape, dtype, device = self._metas[1]
         g = grad.to(device=device, dtype=dtype)
-        return None, g.sum_to_size(shape) if tuple(g.shape) != shape else g
+        return grad_self, g.sum_to_size(shape) if tuple(g.shape) != shape else g
 
 
 def copy_(self, src, non_blocking=False):

@@ -499,6 +499,14 @@ def _zero_divisor(b):
     return b == 0
 
 
+def _conj(value):
+    """The conjugate of a saved operand, tensor or number (complex gradients follow PyTorch's
+    convention: the gradient of a product is grad times the other factor's conjugate)."""
+    if isinstance(value, Tensor):
+        return value.conj()
+    return None if value is None else value.conjugate()   # None: an operand not saved
+
+
 def _zero_grad(grad):
     """The gradient of a piecewise-constant op: zeros, as PyTorch gives (``grad * 0`` would
     keep NaN/inf and print -0)."""
@@ -577,6 +585,8 @@ class Mul(BinaryOp):
 
     def backward(self, grad):
         a, b = self.operands()[:2]
+        if grad._dtype.is_complex:
+            a, b = _conj(a), _conj(b)
         return (grad * b if self.needs(0) else None,
                 grad * a if self.needs(1) else None)
 
@@ -592,6 +602,8 @@ class Div(BinaryOp):
 
     def backward(self, grad):
         a, b = self.operands()[:2]
+        if grad._dtype.is_complex:
+            a, b = _conj(a), _conj(b)
         grad_a = grad / b if self.needs(0) else None
         grad_b = -grad * a / (b * b) if self.needs(1) else None
         return grad_a, grad_b

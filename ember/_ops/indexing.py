@@ -1058,13 +1058,11 @@ class _ViewCopySlices(CopySlices):
     """The base's node after an in-place op on one of its views."""
 
     def backward(self, grad):
-        where_ = self.where_
-        flat = grad._data.reshape(-1)
-        grad_view = make_tensor(flat[where_].reshape(self.view_shape).copy(), grad._dtype,
-                                grad._device)
-        rest = grad._data.copy()
-        rest.reshape(-1)[where_] = 0
-        return make_tensor(rest, grad._dtype, grad._device), grad_view
+        # In tensor ops (take / index_fill), so gradients of gradients work.
+        index = _where_index(self, grad)
+        grad_view = grad.take(index).reshape(self.view_shape)
+        rest = grad.reshape(-1).index_fill(0, index, 0).reshape(grad._data.shape)
+        return rest, grad_view
 
 
 class _ViewOfBase(Node):
@@ -1074,10 +1072,18 @@ class _ViewOfBase(Node):
         return 'AsStridedBackward0'
 
     def backward(self, grad):
-        shape, dtype, device = self._metas[0]
-        out = np.zeros(int(np.prod(shape)), dtype=grad._data.dtype)
-        np.add.at(out, self.where_, grad._data.reshape(-1))
-        return (make_tensor(out.reshape(shape), grad._dtype, grad._device),)
+        shape = self._metas[0][0]
+        out = grad.new_zeros((int(np.prod(shape)),))
+        return (out.index_add(0, _where_index(self, grad), grad.reshape(-1)).reshape(shape),)
+
+
+def _where_index(node, grad):
+    """A node's ``where_`` (flat positions of a view's elements in its base) as a tensor."""
+    index = node.__dict__.get('_where_tensor')
+    if index is None or index._device is not grad._device:
+        index = make_tensor(np.asarray(node.where_, dtype=np.int64), dt.int64, grad._device)
+        node._where_tensor = index
+    return index
 
 
 _ViewCopySlices.__name__ = _ViewCopySlices.__qualname__ = 'CopySlices'
@@ -1826,7 +1832,7 @@ class _NotImplementedNode(Node):
         return 'torch::autograd::NotImplemented'
 
     def backward(self, *grads):
-        raise RuntimeError(f'the derivative for \'{self.what}\' is not implemented.')
+        raise RuntimeError(f'derivative for aten::{self.what} is not implemented')
 
 
 _NotImplementedNode.__name__ = _NotImplementedNode.__qualname__ = 'NotImplemented'
@@ -1896,7 +1902,7 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
             node = _NotImplementedNode.__new__(_NotImplementedNode)
             node._connect((input, src_tensor) if src_tensor is not None else (input,))
             node.args = ()
-            node.what = 'scatter with reduce'
+            node.what = 'scatter'
             attach(node, result)
         return result
     if src_tensor is not None:

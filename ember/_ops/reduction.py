@@ -323,18 +323,15 @@ def sum_to_size(input, *size):
 # ---------------------------------------------------------------------------------------
 # prod
 # ---------------------------------------------------------------------------------------
-def _exclusive_products(x, axis):
-    """For every element, the product of the others along ``axis`` (exact with zeros)."""
-    n = x.shape[axis]
-    ones_shape = list(x.shape)
-    ones_shape[axis] = 1
-    ones = np.ones(ones_shape, dtype=x.dtype)
-    left = np.cumprod(np.concatenate([ones, np.take(x, range(n - 1), axis=axis)], axis),
-                      axis=axis)
-    rev = np.flip(x, axis)
-    right = np.flip(np.cumprod(np.concatenate(
-        [ones, np.take(rev, range(n - 1), axis=axis)], axis), axis=axis), axis)
-    return left * right
+def _exclusive_products(x, dim):
+    """For every element, the product of the others along ``dim`` (exact with zeros): the
+    products before it times those after it, in tensor ops (so it differentiates again)."""
+    from .joining import cat
+    n = x._data.shape[dim]
+    ones = x.new_ones(x._data.shape[:dim] + (1,) + x._data.shape[dim + 1:])
+    before = cat([ones, x.narrow(dim, 0, n - 1)], dim).cumprod(dim)
+    after = cat([ones, x.flip(dim).narrow(dim, 0, n - 1)], dim).cumprod(dim).flip(dim)
+    return before * after
 
 
 class Prod(Op):
@@ -361,12 +358,13 @@ class Prod(Op):
         if not (x._data == 0).any():
             return (g * _restore_dims(self.output, shape, dims, keepdim) / x,)
         # With zeros, divide-by-input fails: use the product of the other elements.
-        data = x._data.astype(self.output._data.dtype, copy=False)
+        if x._dtype is not self.output._dtype:
+            x = x.to(self.output._dtype)
         if dim is None:
-            others = _exclusive_products(data.reshape(-1), 0).reshape(shape)
+            others = _exclusive_products(x.reshape(-1), 0).reshape(shape)
         else:
-            others = _exclusive_products(data, dim)
-        return (g * make_tensor(others, self.output._dtype, x._device),)
+            others = _exclusive_products(x, dim)
+        return (g * others,)
 
 
 class ProdDim(Prod):
@@ -930,25 +928,32 @@ class Cumprod(Op):
             return (grad,)
         if not (x._data == 0).any():
             return (_reverse_cumsum(grad * self.output, dim) / x,)
-        return (make_tensor(_cumprod_grad(x._data.astype(grad._data.dtype), grad._data, dim),
-                            grad._dtype, grad._device),)
+        if x._dtype is not grad._dtype:
+            x = x.to(grad._dtype)
+        return (_cumprod_grad(x, grad, dim),)
 
 
-def _cumprod_grad(x, g, axis):
-    """d(sum g * cumprod(x)) / dx with zeros in ``x``: for each i, the sum over j >= i of
-    g[j] times the product of x[:j+1] without x[i]."""
-    n = x.shape[axis]
-    out = np.zeros(np.broadcast_shapes(x.shape, g.shape), dtype=x.dtype)
-    for i in range(n):
-        replaced = x.copy()
-        index = [slice(None)] * x.ndim
-        index[axis] = i
-        replaced[tuple(index)] = 1
-        partial = np.cumprod(replaced, axis=axis)
-        tail = [slice(None)] * x.ndim
-        tail[axis] = slice(i, None)
-        out[tuple(index)] = np.sum((g * partial)[tuple(tail)], axis=axis)
-    return out
+def _cumprod_grad(x, g, dim):
+    """d(sum g * cumprod(x)) / dx where ``x`` has zeros, in tensor ops (so it differentiates
+    again). Element i gets the sum over j >= i of g[j] times the product of x[:j+1] without
+    x[i]. With z the first zero of a slice: before z that is reverse_cumsum(g * cumprod(x))
+    / x; at z, the same sum with x[z] replaced by 1; after z, x[z] (zero, but its derivative
+    is not) times this gradient for that replaced input, which has one zero fewer."""
+    from .indexing import where
+    zero = x._data == 0
+    if not zero.any():
+        return _reverse_cumsum(g * x.cumprod(dim), dim) / x
+    seen = np.cumsum(zero, axis=dim)
+    before = make_tensor(seen == 0, dt.bool, x._device)
+    at_mask = zero & (seen == 1)
+    at = make_tensor(at_mask, dt.bool, x._device)
+    replaced = where(at, 1.0, x)
+    result = _reverse_cumsum(g * replaced.cumprod(dim), dim)
+    if ((seen > 0) & ~at_mask).any():      # positions after a slice's first zero
+        first_zero = (x * at).sum(dim, keepdim=True)
+        result = where(at, result, first_zero * _cumprod_grad(replaced, g, dim))
+    prefix = _reverse_cumsum(g * x.cumprod(dim), dim) / where(before, x, 1.0)
+    return where(before, prefix, result)
 
 
 def _cumulative(cls, input, dim, dtype, name):
@@ -1370,21 +1375,28 @@ class Quantile(Op):
         return _quantile_shape(values, x.shape, dim, keepdim, scalar_q)
 
     def backward(self, grad):
+        # The quantiles are fixed blends of order statistics: the gradient scatters each one
+        # back to its two elements, in tensor ops (scatter_add's gradient is gather), so it
+        # differentiates again.
+        from .indexing import where
         low, high, weight, invalid, rows_shape = self.plan
         shape = self._metas[0][0]
         dim, keepdim, scalar_q = self.args[2], self.args[3], self.args[6]
-        g = _quantile_rows(grad._data, shape, dim, keepdim, scalar_q)   # (Q, R)
-        g = np.where(invalid, 0, g)
-        out = np.zeros(rows_shape, dtype=g.dtype)
-        row_index = np.broadcast_to(np.arange(rows_shape[0]), low.shape)
-        np.add.at(out, (row_index, low), g * (1 - weight))
-        np.add.at(out, (row_index, high), g * weight)
+        g = grad.unsqueeze(0) if scalar_q else grad
+        if dim is not None and keepdim:
+            g = g.squeeze(dim + 1)
+        g = g.reshape(g._data.shape[0], -1)                         # (Q, R)
+        device = grad._device
+        if invalid.any():
+            g = where(make_tensor(invalid, dt.bool, device), 0.0, g)
+        w = make_tensor(weight.astype(grad._data.dtype), grad._dtype, device)
+        out = grad.new_zeros(rows_shape)
+        out = out.scatter_add(1, make_tensor(low.T, dt.int64, device), (g * (1 - w)).T)
+        out = out.scatter_add(1, make_tensor(high.T, dt.int64, device), (g * w).T)
         if dim is None:
-            result = out.reshape(shape)
-        else:
-            moved = list(shape[:dim]) + list(shape[dim + 1:]) + [shape[dim]]
-            result = np.moveaxis(out.reshape(moved), -1, dim)
-        return (make_tensor(np.ascontiguousarray(result), grad._dtype, grad._device),)
+            return (out.reshape(shape),)
+        moved = tuple(shape[:dim]) + tuple(shape[dim + 1:]) + (shape[dim],)
+        return (out.reshape(moved).movedim(-1, dim),)
 
 
 def _quantile_shape(values, shape, dim, keepdim, scalar_q):
@@ -1399,16 +1411,6 @@ def _quantile_shape(values, shape, dim, keepdim, scalar_q):
     if scalar_q:
         return _contiguous(out[..., 0])
     return np.moveaxis(out, -1, 0)
-
-
-def _quantile_rows(g, shape, dim, keepdim, scalar_q):
-    """The inverse of ``_quantile_shape`` for gradients."""
-    if scalar_q:
-        g = g[None]
-    n_q = g.shape[0]
-    if dim is not None and keepdim:
-        g = np.squeeze(g, dim + 1)
-    return g.reshape(n_q, -1)
 
 
 def _quantile(input, q, dim, keepdim, interpolation, ignore_nan, name):

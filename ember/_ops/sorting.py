@@ -167,7 +167,8 @@ class _NoDerivative(Op):
     """A node PyTorch records on a result whose derivative it does not implement."""
 
     def backward(self, *grads):
-        raise RuntimeError(f'the derivative for \'{self.what}\' is not implemented.')
+        # PyTorch's not_implemented() for these raises NotImplementedError.
+        raise NotImplementedError(f'the derivative for \'{self.what}\' is not implemented.')
 
 
 class Unique2(_NoDerivative):

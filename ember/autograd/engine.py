@@ -94,7 +94,10 @@ def _reduce_to(grad, meta):
     if grad._data.shape != shape:
         grad = grad.sum_to_size(shape)
     if grad._dtype is not dtype:
-        grad = grad.to(dtype)
+        if grad._dtype.is_complex and not dtype.is_complex:
+            grad = grad.real   # a real input's gradient is the real part, silently
+        if grad._dtype is not dtype:
+            grad = grad.to(dtype)
     return grad
 
 
@@ -247,6 +250,9 @@ def _call_node(node, grads):
                 shape, dtype, device = metas[i]
                 from .._ops.creation import zeros
                 args[i] = zeros(shape, dtype=dtype, device=device)
+    elif not any(g is not None for g in args):
+        # No gradient reached this node (an input's backward gave None): nothing flows on.
+        return (None,) * len(node.next_functions)
     result = node.backward(*args)
     if not isinstance(result, tuple):
         result = (result,)

@@ -12,12 +12,19 @@ one's gradient is made of the other two, so gradients of gradients come free:
 
 col2im adds the column gradient back window position by window position: ``prod(kernel)``
 vectorised adds; no Python loop ever runs over pixels.
+
+Stride-1 convolutions (the common case) take the "wide row" route: outputs are computed on
+a grid as wide as the padded input rows, so each window position reads (im2col) or adds back
+(col2im) ONE long contiguous run per (channel, sample) instead of one short run per output
+row; the ``kernel - 1`` extra columns per row are dropped. When no graph of the gradient is
+being recorded, backward computes the input and weight gradients in one pass that shares
+the transposed output gradient.
 """
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from ... import _dtype as dt
-from ..._tensor import Tensor
+from ..._tensor import Tensor, make_tensor
 from ...autograd import grad_mode
 from ...autograd.function import Op, attach, check_same_device, wrap_outputs
 
@@ -154,12 +161,14 @@ def conv_forward(x, w, stride, pads, dilation, groups):
     wm = w.reshape(groups, og, k)
     if _is_pointwise(kernel, stride, xpad):
         return xp.matmul(wm, xpad.reshape(n, groups, k, p)).reshape((n, o) + out_size)
+    thin = k < _THIN_GEMM
+    if not thin and n and _use_wide(stride, xpad.shape[2:], out_size):
+        return _conv_forward_wide(xpad, w, out_size, dilation, groups, compute)
     y = xp.empty((n, groups, og, p), compute)
     columns = _channel_major(window_view(xpad, kernel, stride, dilation, out_size), nd)
     rows = c * _prod(kernel)
     blocks, size = _blocks(n, rows * p * compute.itemsize)
     buf = xp.empty(rows * size * p, compute)
-    thin = k < _THIN_GEMM
     out_buf = None if thin else xp.empty(o * size * p, compute)
     for start, stop in blocks:
         m = stop - start
@@ -191,9 +200,14 @@ def conv_input_grad(g, w, in_size, stride, pads, dilation, groups):
     out_size = tuple(g.shape[2:])
     k = w.shape[1] * _prod(kernel)
     p = _prod(out_size)
+    padded = tuple(size + lo + hi for size, (lo, hi) in zip(in_size, pads))
+    if n and _use_wide(stride, padded, out_size):
+        gx = _conv_backward_wide(None, g, w, w.shape, in_size, pads, dilation, groups,
+                                 compute)[0]
+        if gx is not None:
+            return gx
     wt = xp.ascontiguousarray(w.reshape(groups, og, k).transpose(0, 2, 1))
     gm = g.reshape(n, groups, og, p)
-    padded = tuple(size + lo + hi for size, (lo, hi) in zip(in_size, pads))
     gx = xp.zeros((n, c) + padded, compute)
     lead = (slice(None), slice(None))
     rows = c * _prod(kernel)
@@ -235,11 +249,16 @@ def conv_weight_grad(x, g, kernel, stride, pads, dilation, groups):
         cols = xpad.reshape(n, groups, k, p)
         gw = xp.matmul(gm, cols.transpose(0, 1, 3, 2)).sum(0)
         return gw.reshape((o, c // groups) + kernel)
+    thin = k < _THIN_GEMM
+    if not thin and n and _use_wide(stride, xpad.shape[2:], out_size):
+        gw = _conv_backward_wide(xpad, g, None, (o, c // groups) + kernel, xpad.shape[2:],
+                                 ((0, 0),) * nd, dilation, groups, compute)[1]
+        if gw is not None:
+            return gw
     columns = _channel_major(window_view(xpad, kernel, stride, dilation, out_size), nd)
     rows = c * _prod(kernel)
     blocks, size = _blocks(n, rows * p * compute.itemsize)
     buf = xp.empty(rows * size * p, compute)
-    thin = k < _THIN_GEMM
     g_buf = None if thin else xp.empty(o * size * p, compute)
     gw = xp.zeros((groups, og, k), compute)
     for start, stop in blocks:
@@ -253,6 +272,186 @@ def conv_weight_grad(x, g, kernel, stride, pads, dilation, groups):
         gw += xp.matmul(_grad_block(gm, start, stop, g_buf),
                         cols.reshape(groups, k, m * p).transpose(0, 2, 1))
     return gw.reshape((o, c // groups) + kernel)
+
+
+# ---------------------------------------------------------------------------------------
+# wide-row kernels (unit stride)
+# ---------------------------------------------------------------------------------------
+# A stride-1 output row is computed over the full padded row width S[-1] rather than its
+# o[-1] valid columns, so that, in the flattened plane of a (sample, channel), the inputs of
+# one window position for all outputs form one contiguous run: im2col and col2im become
+# prod(kernel) long copies/adds. The extra columns (at least (k - 1) * dilation per row)
+# are garbage: they are dropped from the forward output, and the output gradient is given
+# zeros there so that they add nothing to the weight or input gradients (barring 0 * inf,
+# which the callers detect and redo the exact way). Worth it while the grid wastes little.
+_WIDE_MIN_FILL = 0.7
+
+
+def _use_wide(stride, padded, out_size):
+    return all(s == 1 for s in stride) and out_size[-1] >= _WIDE_MIN_FILL * padded[-1]
+
+
+def _wide_grid(padded, out_size):
+    """The flattened wide grid: leading output dims, then one run covering the last two."""
+    if len(padded) == 1:
+        return (padded[0],)
+    return tuple(out_size[:-2]) + (out_size[-2] * padded[-1],)
+
+
+def _plane_runs(planes, start, stop, index, dilation, grid):
+    """Strided view (C, m, *grid[:-1], run) of the runs that window position ``index`` reads
+    in samples [start, stop) of ``planes`` (N, C, *padded; each plane row-major), and the
+    run length: shortened by the column shift so that no run leaves its plane (the cut
+    positions are garbage columns of the last row)."""
+    item = planes.itemsize
+    padded = planes.shape[2:]
+    shift = index[-1] * dilation[-1]
+    run = grid[-1] - shift
+    first = planes[(slice(start, stop), slice(None)) +
+                   tuple(slice(i * d, None) for i, d in zip(index, dilation))]
+    strides = [item]
+    for size in reversed(padded[1:]):
+        strides.insert(0, strides[0] * size)
+    lead = tuple(strides[:len(grid) - 1])
+    shape = (planes.shape[1], stop - start) + tuple(grid[:-1]) + (run,)
+    st = (planes.strides[1], planes.strides[0]) + lead + (item,)
+    if type(planes) is np.ndarray:
+        return as_strided(first, shape, st), run
+    return _xp_of(planes).lib.stride_tricks.as_strided(first, shape, st), run
+
+
+def _rows_contiguous(a):
+    """Whether each (sample, channel) plane of ``a`` is row-major and dense."""
+    expected = a.itemsize
+    for size, stride in zip(a.shape[:1:-1], a.strides[:1:-1]):
+        if size != 1 and stride != expected:
+            return False
+        expected *= size
+    return True
+
+
+def _im2col_wide(planes, start, stop, kernel, dilation, grid, buf):
+    """Columns (C, *kernel, m, P) of samples [start, stop) on the wide grid, in ``buf``."""
+    c = planes.shape[1]
+    m = stop - start
+    p = _prod(grid)
+    cols = buf[:c * _prod(kernel) * m * p].reshape((c,) + tuple(kernel) + (m, p))
+    for index in np.ndindex(*kernel):
+        src, run = _plane_runs(planes, start, stop, index, dilation, grid)
+        dst = cols[(slice(None),) + index].reshape((c, m) + tuple(grid))
+        dst[..., :run] = src
+        if run < grid[-1]:
+            dst[..., run:] = 0
+    return cols
+
+
+def _col2im_wide(gx, start, stop, cols, kernel, dilation, grid):
+    """Add columns (C, *kernel, m, P) back into samples [start, stop) of ``gx``."""
+    c = gx.shape[1]
+    m = stop - start
+    for index in np.ndindex(*kernel):
+        dst, run = _plane_runs(gx, start, stop, index, dilation, grid)
+        dst += cols[(slice(None),) + index].reshape((c, m) + tuple(grid))[..., :run]
+
+
+def _grad_wide(g, start, stop, width, buf, groups):
+    """Output-gradient samples [start, stop) as (G, O/G, m * P) on the wide grid (zeros in
+    the extra columns), in ``buf``."""
+    o = g.shape[1]
+    out_size = g.shape[2:]
+    m = stop - start
+    wide = (o, m) + tuple(out_size[:-1]) + (width,)
+    block = buf[:_prod(wide)].reshape(wide)
+    block[..., :out_size[-1]] = g[start:stop].swapaxes(0, 1)
+    block[..., out_size[-1]:] = 0
+    return block.reshape(groups, o // groups, m * _prod(wide[2:]))
+
+
+def _wide_blocks(n, rows, o, grid, itemsize):
+    return _blocks(n, (rows + o) * _prod(grid) * itemsize)
+
+
+def _conv_forward_wide(xpad, w, out_size, dilation, groups, compute):
+    xp = _xp_of(xpad)
+    if not _rows_contiguous(xpad):
+        xpad = xp.ascontiguousarray(xpad)
+    n, c = xpad.shape[:2]
+    kernel = tuple(w.shape[2:])
+    o = w.shape[0]
+    og = o // groups
+    k = (c // groups) * _prod(kernel)
+    rows = c * _prod(kernel)
+    grid = _wide_grid(xpad.shape[2:], out_size)
+    p = _prod(grid)
+    wide = tuple(out_size[:-1]) + (xpad.shape[-1],)
+    wm = w.reshape(groups, og, k)
+    y = xp.empty((n, o) + tuple(out_size), compute)
+    blocks, size = _wide_blocks(n, rows, o, grid, compute.itemsize)
+    buf = xp.empty(rows * size * p, compute)
+    out_buf = xp.empty(o * size * p, compute)
+    for start, stop in blocks:
+        m = stop - start
+        cols = _im2col_wide(xpad, start, stop, kernel, dilation, grid, buf)
+        out = out_buf[:o * m * p].reshape(groups, og, m * p)
+        xp.matmul(wm, cols.reshape(groups, k, m * p), out=out)
+        y[start:stop] = out.reshape((o, m) + wide)[..., :out_size[-1]].swapaxes(0, 1)
+    return y
+
+
+def _conv_backward_wide(x, g, w, wshape, in_size, pads, dilation, groups, compute):
+    """The input gradient (when ``w`` is given) and the weight gradient (when ``x`` is) of a
+    stride-1 convolution, in one pass over blocks of samples that shares the transposed
+    output gradient. Arrays are in ``compute`` dtype. Returns (gx, gw); None for one not
+    asked for or one the garbage columns could spoil (non-finite values): the caller then
+    computes it the exact way."""
+    xp = _xp_of(g)
+    if w is not None and not xp.isfinite(w).all():
+        w = None
+        if x is None:
+            return None, None
+    n, o = g.shape[:2]
+    out_size = tuple(g.shape[2:])
+    kernel = tuple(wshape[2:])
+    cg = wshape[1]
+    c = cg * groups
+    og = o // groups
+    k = cg * _prod(kernel)
+    rows = c * _prod(kernel)
+    padded = tuple(s + lo + hi for s, (lo, hi) in zip(in_size, pads))
+    grid = _wide_grid(padded, out_size)
+    p = _prod(grid)
+    blocks, size = _wide_blocks(n, rows, o, grid, compute.itemsize)
+    g_buf = xp.empty(o * size * p, compute)
+    buf = xp.empty(rows * size * p, compute)
+    gw = gx = xpad = wt = None
+    if x is not None:
+        xpad = pad_array(x, pads)
+        if not _rows_contiguous(xpad):
+            xpad = xp.ascontiguousarray(xpad)
+        gw = xp.zeros((groups, k, og), compute)
+    if w is not None:
+        wt = xp.ascontiguousarray(w.reshape(groups, og, k).transpose(0, 2, 1))
+        gx = xp.zeros((n, c) + padded, compute)
+    for start, stop in blocks:
+        m = stop - start
+        gb = _grad_wide(g, start, stop, padded[-1], g_buf, groups)
+        if x is not None:
+            cols = _im2col_wide(xpad, start, stop, kernel, dilation, grid, buf)
+            gw += xp.matmul(cols.reshape(groups, k, m * p), gb.transpose(0, 2, 1))
+        if w is not None:
+            cols = buf[:rows * m * p].reshape(groups, k, m * p)
+            xp.matmul(wt, gb, out=cols)
+            _col2im_wide(gx, start, stop, cols.reshape((c,) + kernel + (m, p)), kernel,
+                         dilation, grid)
+    if x is not None:
+        gw = gw.transpose(0, 2, 1).reshape((o, cg) + kernel)
+        if not xp.isfinite(gw).all():
+            gw = None
+    if w is not None and any(lo or hi for lo, hi in pads):
+        gx = xp.ascontiguousarray(
+            gx[(slice(None), slice(None)) +
+               tuple(slice(lo, size - hi) for (lo, hi), size in zip(pads, padded))])
+    return gx, gw
 
 
 # ---------------------------------------------------------------------------------------
@@ -284,6 +483,10 @@ class ConvParams:
                           True, size)
 
 
+# inf * 0 in a GEMM gives NaN, as in PyTorch, which does not warn about it.
+_QUIET = {'invalid': 'ignore', 'over': 'ignore'}
+
+
 def _to_channels_last(y):
     xp = _xp_of(y)
     out = xp.empty((y.shape[0],) + y.shape[2:] + (y.shape[1],), y.dtype)
@@ -298,10 +501,11 @@ class Convolution(Op):
 
     @staticmethod
     def forward(ctx, x, w, b, p):
-        if p.transposed:
-            y = conv_input_grad(x, w, p.size, p.stride, p.pads, p.dilation, p.groups)
-        else:
-            y = conv_forward(x, w, p.stride, p.pads, p.dilation, p.groups)
+        with np.errstate(**_QUIET):
+            if p.transposed:
+                y = conv_input_grad(x, w, p.size, p.stride, p.pads, p.dilation, p.groups)
+            else:
+                y = conv_forward(x, w, p.stride, p.pads, p.dilation, p.groups)
         if b is not None:
             y += b.reshape((-1,) + (1,) * (y.ndim - 2))
         if y.dtype != x.dtype:
@@ -334,19 +538,53 @@ class Convolution(Op):
         need = self.next_functions
         gx = gw = gb = None
         if not p.transposed:
-            if need[0][0] is not None:
+            if need[0][0] is not None and need[1][0] is not None and \
+                    not grad_mode.state.enabled:
+                gx, gw = _fused_backward(x, w, grad, p)
+            if need[0][0] is not None and gx is None:
                 gx = Convolution.apply(grad, w, None, p.flipped(x._data.shape[2:]))
-            if need[1][0] is not None:
+            if need[1][0] is not None and gw is None:
                 gw = ConvolutionWeightGrad.apply(x, grad, p)
         else:
             direct = p.direct()
             if need[0][0] is not None:
                 gx = Convolution.apply(grad, w, None, direct)
+                in_size = tuple(x._data.shape[2:])
+                if tuple(gx._data.shape[2:]) != in_size:
+                    # Unit stride with output padding: the direct convolution also reaches
+                    # the padded rows and columns, which read no input.
+                    gx = gx[(slice(None), slice(None)) + tuple(slice(0, s) for s in in_size)]
             if need[1][0] is not None:
                 gw = ConvolutionWeightGrad.apply(grad, x, direct)
         if need[2][0] is not None:
             gb = grad.sum((0,) + tuple(range(2, grad.dim())))
         return gx, gw, gb
+
+
+def _fused_backward(x, w, grad, p):
+    """Input and weight gradients of a direct convolution in one pass, when the wide-row
+    kernels apply and no graph of the gradient is recorded; (None, None) otherwise (or a
+    None for a gradient the caller must compute the exact way)."""
+    xd, wd, gd = x._data, w._data, grad._data
+    in_size = xd.shape[2:]
+    padded = tuple(s + lo + hi for s, (lo, hi) in zip(in_size, p.pads))
+    if not gd.shape[0] or wd.shape[1] * _prod(wd.shape[2:]) < _THIN_GEMM or \
+            not _use_wide(p.stride, padded, gd.shape[2:]):
+        return None, None
+    compute = _compute_dtype(xd)
+    if compute != xd.dtype:
+        xd, wd = xd.astype(compute), wd.astype(compute)
+    if gd.dtype != compute:
+        gd = gd.astype(compute)
+    with np.errstate(**_QUIET):
+        gx, gw = _conv_backward_wide(xd, gd, wd, wd.shape, in_size, p.pads, p.dilation,
+                                     p.groups, compute)
+    dtype = x._data.dtype
+    if gx is not None:
+        gx = make_tensor(gx.astype(dtype) if gx.dtype != dtype else gx, x._dtype, x._device)
+    if gw is not None:
+        gw = make_tensor(gw.astype(dtype) if gw.dtype != dtype else gw, x._dtype, x._device)
+    return gx, gw
 
 
 class ConvolutionWeightGrad(Op):
@@ -356,7 +594,8 @@ class ConvolutionWeightGrad(Op):
 
     @staticmethod
     def forward(ctx, x, g, p):
-        gw = conv_weight_grad(x, g, p.kernel, p.stride, p.pads, p.dilation, p.groups)
+        with np.errstate(**_QUIET):
+            gw = conv_weight_grad(x, g, p.kernel, p.stride, p.pads, p.dilation, p.groups)
         return gw.astype(x.dtype) if gw.dtype != x.dtype else gw
 
     def backward(self, ggw):

@@ -121,7 +121,8 @@ def _dropout_impl(input, p, training, inplace, feature, alpha):
     if is_half(np_dtype):
         noise = (mask.astype(np.float32) / np.float32(keep)).astype(np_dtype)
     else:
-        noise = mask / np_dtype.type(keep)
+        # The draws are a fresh array: scale them in place (no second input-sized array).
+        noise = np.divide(mask, np_dtype.type(keep), out=mask)
     return _apply(input, noise, inplace)
 
 

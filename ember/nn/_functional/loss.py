@@ -589,6 +589,13 @@ class BinaryCrossEntropy(Op):
         return grad_x, grad_y
 
 
+def _not_differentiable(function, argument, tensor):
+    """PyTorch's refusal when a tensor it has no derivative for requires grad."""
+    if tensor._requires_grad and grad_mode.state.enabled:
+        raise RuntimeError(f"The function '{function}' is not differentiable with respect to "
+                           f"argument '{argument}'. This input cannot have requires_grad True.")
+
+
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
                          reduction='mean'):
     """``-w * (target * log(input) + (1 - target) * log(1 - input))`` with each log clamped
@@ -604,6 +611,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
                            f'{_type_name(input._dtype)}')
     w = None
     if weight is not None:
+        _not_differentiable('binary_cross_entropy', 'weight', weight)
         shape = _broadcast_shape(target._data.shape, weight._data.shape)
         w = np.broadcast_to(weight._data, shape)
     return BinaryCrossEntropy.apply(input, target, w, reduction)
@@ -669,10 +677,12 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
                            f'{_type_name(target._dtype)}')
     w = None
     if weight is not None:
+        _not_differentiable('binary_cross_entropy_with_logits', 'weight', weight)
         _broadcast_shape(input._data.shape, weight._data.shape)
         w = weight._data
     pw = None
     if pos_weight is not None:
+        _not_differentiable('binary_cross_entropy_with_logits', 'pos_weight', pos_weight)
         _broadcast_shape(input._data.shape, pos_weight._data.shape)
         pw = pos_weight._data
     return BinaryCrossEntropyWithLogits.apply(input, target, w, pw, reduction)
@@ -1049,10 +1059,24 @@ def _unshift(a, k):
     return out
 
 
+class CtcLossGrad(Op):
+    """The gradient of ctc_loss, recorded when a graph of it is wanted: PyTorch cannot
+    differentiate it (``_ctc_loss_backward``), so this node raises its error."""
+    node_name = 'torch::autograd::NotImplemented'
+
+    @staticmethod
+    def forward(ctx, grad, log_probs, value):
+        return value
+
+    def backward(self, grad):
+        raise RuntimeError('derivative for aten::_ctc_loss_backward is not implemented')
+
+
 class CtcLoss(Op):
     """Per-sequence CTC negative log likelihood by the forward (alpha) recursion over time,
     vectorised over the batch and the extended label sequence."""
     node_name = 'CtcLossBackward0'
+    save_args = (0,)
 
     @staticmethod
     def forward(ctx, log_probs, ext, skip, in_lens, tgt_lens, zero_infinity):
@@ -1122,7 +1146,7 @@ class CtcLoss(Op):
         if zero_infinity:
             g = np.where(np.isinf(nll)[None, :, None], 0.0, g)
         g = g * grad._data.astype(np.float64)[None, :, None]
-        return (make_tensor(g.astype(grad._data.dtype), grad._dtype, grad._device),)
+        return (CtcLossGrad.apply(grad, self.saved[0], g.astype(grad._data.dtype)),)
 
 
 def _lengths(value, name):

@@ -20,6 +20,7 @@ import numpy as np
 from ... import _dtype as dt
 from ..._tensor import Tensor, make_tensor
 from ...autograd.function import Op
+from .activation import select_bits, _BITS
 from .conv import (pad_array, kernel_slices, _prod, _xp_of, _suggests_channels_last,
                    _to_channels_last, _TORCH_NAMES)
 
@@ -138,11 +139,14 @@ def _window_planes(xpad, kernel, stride, dilation, out_size):
         yield index, xpad[lead + kernel_slices(index, dilation, stride, out_size)]
 
 
-def max_pool_arrays(x, kernel, stride, padding, dilation, out_size, need_indices):
+def max_pool_arrays(x, kernel, stride, padding, dilation, out_size, need_indices,
+                    local_only=False):
     """Max over windows of the trailing ``len(kernel)`` dims of ``x``.
 
     Returns (values, flat indices into the spatial dims or None). The index is PyTorch's:
     the first maximum in row-major window order; NaN wins over numbers (the last NaN).
+    With ``local_only``, the indices are the window-local positions (row-major in the
+    window) instead of flat ones.
     """
     xp = _xp_of(x)
     nd = len(kernel)
@@ -152,8 +156,17 @@ def max_pool_arrays(x, kernel, stride, padding, dilation, out_size, need_indices
                  for p, o, s, d, k, i in zip(padding, out_size, stride, dilation, kernel,
                                              in_size))
     xpad = pad_array(x, pads, _lowest(x.dtype))
+    planes = [plane for _, plane in _window_planes(xpad, kernel, stride, dilation, out_size)]
+    if stride[-1] > 1 and need_indices:
+        # Elementwise ops on rows read with a stride run several times slower than on
+        # contiguous ones: copying the planes (into one buffer: one allocation) pays for
+        # itself over the max and the argmax.
+        dense = xp.empty((len(planes),) + planes[0].shape, x.dtype)
+        for q, plane in enumerate(planes):
+            dense[q] = plane
+        planes = list(dense)
     values = None
-    for _, plane in _window_planes(xpad, kernel, stride, dilation, out_size):
+    for plane in planes:
         if values is None:
             values = plane.copy()
         else:
@@ -164,13 +177,12 @@ def max_pool_arrays(x, kernel, stride, padding, dilation, out_size, need_indices
     if count == 1:
         local = xp.zeros(values.shape, np.uint8)
     elif values.dtype.kind == 'f' and xp.isnan(values).any():
-        local = _nan_aware_argmax(xpad, kernel, stride, dilation, out_size, xp)
+        local = _nan_aware_argmax(planes, xp)
     else:
         # First match in window order = the number of leading positions that do not match.
         local = None
         missed = None
-        for q, (_, plane) in enumerate(_window_planes(xpad, kernel, stride, dilation,
-                                                      out_size)):
+        for q, plane in enumerate(planes):
             if q == count - 1:
                 break
             miss = plane != values
@@ -180,17 +192,20 @@ def max_pool_arrays(x, kernel, stride, padding, dilation, out_size, need_indices
             else:
                 missed &= miss
                 local += missed
+    if local_only:
+        return values, local
     # Only a window whose values are all the padding value can pick a padded position.
     clip = any(padding) and bool((values == _lowest(values.dtype)).any())
     return values, _flat_indices(local, kernel, stride, padding, dilation, out_size, in_size,
                                  clip, xp)
 
 
-def _nan_aware_argmax(xpad, kernel, stride, dilation, out_size, xp):
-    """PyTorch's scan: a later element wins if it is larger or NaN."""
+def _nan_aware_argmax(planes, xp):
+    """PyTorch's scan over the window planes: a later element wins if it is larger or
+    NaN."""
     best = None
     local = None
-    for q, (_, plane) in enumerate(_window_planes(xpad, kernel, stride, dilation, out_size)):
+    for q, plane in enumerate(planes):
         if best is None:
             best = plane.copy()
             local = xp.zeros(best.shape, np.int64)
@@ -252,10 +267,12 @@ class MaxPool2DWithIndices(Op):
     @staticmethod
     def forward(ctx, x, kernel, stride, padding, dilation, out_size, return_indices,
                 channels_last):
+        disjoint = ctx is not None and not return_indices and \
+            _disjoint_windows(kernel, stride, padding, dilation, out_size, x.shape[-len(kernel):])
         values, idx = max_pool_arrays(x, kernel, stride, padding, dilation, out_size,
-                                      return_indices or ctx is not None)
+                                      return_indices or ctx is not None, disjoint)
         if ctx is not None:
-            ctx._indices = idx
+            ctx._indices = _Winners(idx, kernel, stride, out_size, x.shape) if disjoint else idx
             ctx._in_shape = x.shape
         if channels_last:
             values = _to_channels_last(values)
@@ -282,6 +299,8 @@ class MaxPoolBackward(Op):
 
     @staticmethod
     def forward(ctx, grad, idx, in_shape, nd):
+        if type(idx) is _Winners:
+            return idx.scatter(grad)
         return scatter_flat(grad, idx, in_shape, nd, accumulate=True)
 
     def backward(self, ggx):
@@ -309,9 +328,65 @@ def scatter_flat(values, idx, in_shape, nd, accumulate):
     return out
 
 
+def _disjoint_windows(kernel, stride, padding, dilation, out_size, in_size):
+    """Whether the pooling windows lie inside the input without overlapping (no padding,
+    no dilation, stride >= kernel): each input element is read by at most one window."""
+    return not any(padding) and all(d == 1 for d in dilation) and \
+        all(s >= k and (o - 1) * s + k <= i
+            for k, s, o, i in zip(kernel, stride, out_size, in_size))
+
+
+class _Winners:
+    """The window-local position of each maximum, for windows that do not overlap: backward
+    writes the gradient window position by window position (no scatter-add), and flat
+    indices are only built if a gradient of the gradient asks for them."""
+    __slots__ = ('local', 'kernel', 'stride', 'out_size', 'in_shape', '_flat')
+
+    def __init__(self, local, kernel, stride, out_size, in_shape):
+        self.local = local
+        self.kernel = kernel
+        self.stride = stride
+        self.out_size = out_size
+        self.in_shape = in_shape
+        self._flat = None
+
+    @property
+    def shape(self):
+        return self.local.shape
+
+    def flat(self):
+        if self._flat is None:
+            nd = len(self.kernel)
+            self._flat = _flat_indices(self.local, self.kernel, self.stride, (0,) * nd,
+                                       (1,) * nd, self.out_size, self.in_shape[-nd:], False,
+                                       _xp_of(self.local))
+        return self._flat
+
+    def scatter(self, grad):
+        """The input gradient: ``grad`` at each window's maximum, +0.0 elsewhere (PyTorch
+        adds into zeros, so a -0.0 gradient lands as +0.0)."""
+        xp = _xp_of(grad)
+        nd = len(self.kernel)
+        in_size = self.in_shape[-nd:]
+        tiled = all(s == k and o * s == i for k, s, o, i in
+                    zip(self.kernel, self.stride, self.out_size, in_size))
+        out = (xp.empty if tiled else xp.zeros)(self.in_shape, grad.dtype)
+        lead = (slice(None),) * (len(self.in_shape) - nd)
+        grad = grad + grad.dtype.type(0)
+        keep_not = xp.empty(grad.shape, np.bool_)
+        scratch = xp.empty(grad.shape, _BITS.get(grad.dtype.itemsize, np.uint8))
+        for q, index in enumerate(np.ndindex(*self.kernel)):
+            plane = out[lead + kernel_slices(index, (1,) * nd, self.stride, self.out_size)]
+            xp.not_equal(self.local, q, out=keep_not)
+            select_bits(keep_not, grad, plane, scratch)
+        return out
+
+
 def gather_flat(source, idx, nd):
     """Tensor ``source`` read at the flat indices ``idx`` (an array) of its last ``nd`` dims:
     the adjoint of ``scatter_flat``, in tensor ops so it stays differentiable."""
+    if type(idx) is _Winners:
+        idx = idx.flat()
     lead = tuple(source.shape[:source.dim() - nd])
     index = make_tensor(np.ascontiguousarray(idx, dtype=np.int64).reshape(lead + (-1,)),
                         dt.int64, source._device)

@@ -17,9 +17,12 @@ import numpy as np
 
 from ... import _dtype as dt
 from ..._tensor import Tensor, make_tensor
+from ...autograd import grad_mode
 from ...autograd.function import Op
 from .conv import (pad_array, window_view, kernel_slices, _prod, _xp_of,
                    _suggests_channels_last, _to_channels_last, _TORCH_NAMES)
+
+_grad_state = grad_mode.state
 
 __all__ = ['pad', 'interpolate', 'upsample', 'upsample_nearest', 'upsample_bilinear',
            'pixel_shuffle', 'pixel_unshuffle', 'channel_shuffle', 'native_channel_shuffle',
@@ -892,9 +895,57 @@ def _grid_sample_arrays(x, grid, mode, padding_mode, align_corners, need_grads, 
     return out, grad_x.astype(x.dtype), grad_grid.astype(grid.dtype)
 
 
+def _source_coords_tensor(coord, size, padding_mode, align_corners):
+    """``_source_coords`` in differentiable tensor ops (its derivative comes from autograd)."""
+    from ..._ops.indexing import where
+    if align_corners:
+        pix = (coord + 1) / 2 * (size - 1)
+    else:
+        pix = ((coord + 1) * size - 1) / 2
+    if padding_mode == 'reflection':
+        low, high = (0.0, float(size - 1)) if align_corners else (-0.5, size - 0.5)
+        if low == high:
+            return pix.new_zeros(pix.shape)
+        span = high - low
+        distance = (pix - low).abs()
+        flips = np.floor(distance._data / span)             # piecewise constant
+        extra = distance - make_tensor(flips * span, distance._dtype, distance._device)
+        even = make_tensor((flips % 2) == 0, dt.bool, distance._device)
+        pix = where(even, extra + low, span - extra + low)
+    if padding_mode != 'zeros':
+        pix = pix.clamp(0, size - 1)
+    return pix
+
+
+def _grid_sample_composite(x, grid, mode, padding_mode, align_corners):
+    """grid_sample in tensor ops: the graph that gradients of gradients differentiate."""
+    n, c, h, w = x._data.shape
+    ix = _source_coords_tensor(grid[..., 0], w, padding_mode, align_corners)
+    iy = _source_coords_tensor(grid[..., 1], h, padding_mode, align_corners)
+    device = x._device
+    batch = make_tensor(np.arange(n, dtype=np.int64).reshape(n, 1, 1), dt.int64, device)
+
+    def read(yy, xx):
+        valid = (xx >= 0) & (xx < w) & (yy >= 0) & (yy < h)
+        rows = make_tensor(np.clip(yy, 0, h - 1), dt.int64, device)
+        cols = make_tensor(np.clip(xx, 0, w - 1), dt.int64, device)
+        vals = x[batch, :, rows, cols].permute(0, 3, 1, 2)      # (N, C, Ho, Wo)
+        return vals * make_tensor(valid[:, None].astype(x._data.dtype), x._dtype, device)
+
+    if mode == 'nearest':
+        return read(np.round(iy._data).astype(np.int64), np.round(ix._data).astype(np.int64))
+    x0 = np.floor(ix._data).astype(np.int64)
+    y0 = np.floor(iy._data).astype(np.int64)
+    tx = (ix - make_tensor(x0.astype(ix._data.dtype), ix._dtype, device)).unsqueeze(1)
+    ty = (iy - make_tensor(y0.astype(iy._data.dtype), iy._dtype, device)).unsqueeze(1)
+    return (read(y0, x0) * ((1 - tx) * (1 - ty)) + read(y0, x0 + 1) * (tx * (1 - ty)) +
+            read(y0 + 1, x0) * ((1 - tx) * ty) + read(y0 + 1, x0 + 1) * (tx * ty))
+
+
 class GridSampler2D(Op):
-    """Sampling of an image at grid locations. Backward is computed in NumPy (first order
-    only)."""
+    """Sampling of an image at grid locations. Backward runs in NumPy; when a graph of the
+    gradient is wanted (create_graph), it differentiates the same sampling written in
+    tensor ops instead, so gradients of gradients work."""
     node_name = 'GridSampler2DBackward0'
     save_args = (0, 1)
 
@@ -906,6 +957,20 @@ class GridSampler2D(Op):
     def backward(self, grad):
         x, grid = self.saved
         mode, padding_mode, align_corners = self.args[2:5]
+        if _grad_state.enabled:
+            from ...autograd import grad as autograd_grad
+            wrt = [t for t, (node, _) in zip((x, grid), self.next_functions)
+                   if node is not None]
+            out = _grid_sample_composite(x, grid, mode, padding_mode, align_corners)
+            grads = iter(autograd_grad([out], wrt, [grad], create_graph=True,
+                                       allow_unused=True))
+            result = []
+            for t, (node, _) in zip((x, grid), self.next_functions):
+                g = next(grads) if node is not None else None
+                if g is None and node is not None:      # nearest: the grid gets zeros
+                    g = t.new_zeros(t.shape)
+                result.append(g)
+            return tuple(result)
         _, gx, gg = _grid_sample_arrays(x._data, grid._data, mode, padding_mode,
                                         align_corners, True, grad._data)
         if mode == 'nearest':

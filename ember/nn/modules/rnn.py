@@ -104,8 +104,9 @@ class RNNBase(Module):
     # ------------------------------------------------------------------ parameters
     @property
     def _flat_weights(self):
-        params = self._parameters
-        return [params.get(name) for name in self._flat_weights_names]
+        # getattr, not _parameters: a weight replaced by a plain tensor (weight drop, weight
+        # norm: ``del m.weight_hh_l0; m.weight_hh_l0 = w``) is used, as in PyTorch.
+        return [getattr(self, name, None) for name in self._flat_weights_names]
 
     @property
     def all_weights(self):
