@@ -1501,9 +1501,10 @@ def _relu_check(dtype, a):
 
 
 def _relu_backward(node, grad):
-    # where() rather than a product: a masked-out negative gradient is 0., not -0.
-    from .indexing import where
-    return where(node.output > 0, grad, 0)
+    # PyTorch's threshold_backward (grad where the output is above 0, else 0.; NaN passes);
+    # its fast mask kernel lives with nn's threshold, loaded by the first backward.
+    from ..nn._functional.activation import threshold_backward
+    return threshold_backward(grad, node.output, 0)
 
 
 Relu, relu = _unary_op('relu', 'ReluBackward0', lambda x: np.maximum(x, 0), _relu_backward,

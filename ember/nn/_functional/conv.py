@@ -31,6 +31,16 @@ from ...autograd.function import Op, attach, check_same_device, wrap_outputs
 __all__ = ['conv1d', 'conv2d', 'conv3d', 'conv_transpose1d', 'conv_transpose2d',
            'conv_transpose3d']
 
+def _single_threaded_blas():
+    """Whether the environment limits BLAS to one thread (or the machine has one core)."""
+    import os
+    for name in ('OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS', 'OMP_NUM_THREADS'):
+        value = os.environ.get(name, '').strip()
+        if value:
+            return value == '1'
+    return (os.cpu_count() or 1) == 1
+
+
 def _xp_of(array):
     """The array module of ``array`` (NumPy, or CuPy for cuda tensors)."""
     if type(array) is np.ndarray:
@@ -107,8 +117,11 @@ def _prod(values):
 # about this many bytes, laid out channel-major (C * prod(kernel), samples * positions) so
 # that each block and group is ONE large GEMM. Blocks keep the buffer cache-resident between
 # the copy and the GEMM and avoid allocating (and page-faulting) a batch-sized temporary on
-# every call; few, large GEMMs keep BLAS threads busy.
-_BLOCK_BYTES = 8 << 20
+# every call; few, large GEMMs keep BLAS threads busy. Each GEMM call is also a point where
+# BLAS threads wait for each other: on a machine busy with other work, a few large blocks
+# are several times faster than many small ones. A single-threaded BLAS has no such waits
+# and gains some 10% from cache-sized blocks.
+_BLOCK_BYTES = (4 << 20) if _single_threaded_blas() else (16 << 20)
 # Below this many rows (C/G * prod(kernel)) a GEMM is memory-bound: the forward pass and the
 # weight gradient then multiply sample by sample (one batched matmul call per block) rather
 # than transposing whole blocks (e.g. the first layer of an image network).
@@ -298,26 +311,28 @@ def _wide_grid(padded, out_size):
     return tuple(out_size[:-2]) + (out_size[-2] * padded[-1],)
 
 
-def _plane_runs(planes, start, stop, index, dilation, grid):
-    """Strided view (C, m, *grid[:-1], run) of the runs that window position ``index`` reads
-    in samples [start, stop) of ``planes`` (N, C, *padded; each plane row-major), and the
-    run length: shortened by the column shift so that no run leaves its plane (the cut
-    positions are garbage columns of the last row)."""
+def _plane_runs(planes, kernel, dilation, grid):
+    """For each window position ``index``: (index, view, run), the strided view
+    (C, N, *grid[:-1], run) of the runs that it reads in ``planes`` (N, C, *padded; each
+    plane row-major), and the run length: shortened by the column shift so that no run
+    leaves its plane (the cut positions are garbage columns of the last row)."""
     item = planes.itemsize
     padded = planes.shape[2:]
-    shift = index[-1] * dilation[-1]
-    run = grid[-1] - shift
-    first = planes[(slice(start, stop), slice(None)) +
-                   tuple(slice(i * d, None) for i, d in zip(index, dilation))]
     strides = [item]
     for size in reversed(padded[1:]):
         strides.insert(0, strides[0] * size)
     lead = tuple(strides[:len(grid) - 1])
-    shape = (planes.shape[1], stop - start) + tuple(grid[:-1]) + (run,)
     st = (planes.strides[1], planes.strides[0]) + lead + (item,)
-    if type(planes) is np.ndarray:
-        return as_strided(first, shape, st), run
-    return _xp_of(planes).lib.stride_tricks.as_strided(first, shape, st), run
+    strided = as_strided if type(planes) is np.ndarray else \
+        _xp_of(planes).lib.stride_tricks.as_strided
+    views = []
+    for index in np.ndindex(*kernel):
+        run = grid[-1] - index[-1] * dilation[-1]
+        first = planes[(slice(None), slice(None)) +
+                       tuple(slice(i * d, None) for i, d in zip(index, dilation))]
+        shape = planes.shape[1::-1] + tuple(grid[:-1]) + (run,)
+        views.append((index, strided(first, shape, st), run))
+    return views
 
 
 def _rows_contiguous(a):
@@ -330,28 +345,28 @@ def _rows_contiguous(a):
     return True
 
 
-def _im2col_wide(planes, start, stop, kernel, dilation, grid, buf):
-    """Columns (C, *kernel, m, P) of samples [start, stop) on the wide grid, in ``buf``."""
-    c = planes.shape[1]
+def _im2col_wide(runs, start, stop, c, kernel, grid, buf):
+    """Columns (C, *kernel, m, P) of samples [start, stop) on the wide grid, in ``buf``;
+    ``runs`` from ``_plane_runs`` of the (padded) input."""
     m = stop - start
     p = _prod(grid)
     cols = buf[:c * _prod(kernel) * m * p].reshape((c,) + tuple(kernel) + (m, p))
-    for index in np.ndindex(*kernel):
-        src, run = _plane_runs(planes, start, stop, index, dilation, grid)
+    for index, src, run in runs:
         dst = cols[(slice(None),) + index].reshape((c, m) + tuple(grid))
-        dst[..., :run] = src
+        dst[..., :run] = src[:, start:stop]
         if run < grid[-1]:
             dst[..., run:] = 0
     return cols
 
 
-def _col2im_wide(gx, start, stop, cols, kernel, dilation, grid):
-    """Add columns (C, *kernel, m, P) back into samples [start, stop) of ``gx``."""
-    c = gx.shape[1]
+def _col2im_wide(runs, start, stop, cols, grid):
+    """Add columns (C, *kernel, m, P) back into samples [start, stop) of the array that
+    ``runs`` (from ``_plane_runs``) view."""
+    c = cols.shape[0]
     m = stop - start
-    for index in np.ndindex(*kernel):
-        dst, run = _plane_runs(gx, start, stop, index, dilation, grid)
-        dst += cols[(slice(None),) + index].reshape((c, m) + tuple(grid))[..., :run]
+    for index, dst, run in runs:
+        block = dst[:, start:stop]
+        block += cols[(slice(None),) + index].reshape((c, m) + tuple(grid))[..., :run]
 
 
 def _grad_wide(g, start, stop, width, buf, groups):
@@ -389,9 +404,10 @@ def _conv_forward_wide(xpad, w, out_size, dilation, groups, compute):
     blocks, size = _wide_blocks(n, rows, o, grid, compute.itemsize)
     buf = xp.empty(rows * size * p, compute)
     out_buf = xp.empty(o * size * p, compute)
+    runs = _plane_runs(xpad, kernel, dilation, grid)
     for start, stop in blocks:
         m = stop - start
-        cols = _im2col_wide(xpad, start, stop, kernel, dilation, grid, buf)
+        cols = _im2col_wide(runs, start, stop, c, kernel, grid, buf)
         out = out_buf[:o * m * p].reshape(groups, og, m * p)
         xp.matmul(wm, cols.reshape(groups, k, m * p), out=out)
         y[start:stop] = out.reshape((o, m) + wide)[..., :out_size[-1]].swapaxes(0, 1)
@@ -423,26 +439,27 @@ def _conv_backward_wide(x, g, w, wshape, in_size, pads, dilation, groups, comput
     blocks, size = _wide_blocks(n, rows, o, grid, compute.itemsize)
     g_buf = xp.empty(o * size * p, compute)
     buf = xp.empty(rows * size * p, compute)
-    gw = gx = xpad = wt = None
+    gw = gx = wt = x_runs = gx_runs = None
     if x is not None:
         xpad = pad_array(x, pads)
         if not _rows_contiguous(xpad):
             xpad = xp.ascontiguousarray(xpad)
+        x_runs = _plane_runs(xpad, kernel, dilation, grid)
         gw = xp.zeros((groups, k, og), compute)
     if w is not None:
         wt = xp.ascontiguousarray(w.reshape(groups, og, k).transpose(0, 2, 1))
         gx = xp.zeros((n, c) + padded, compute)
+        gx_runs = _plane_runs(gx, kernel, dilation, grid)
     for start, stop in blocks:
         m = stop - start
         gb = _grad_wide(g, start, stop, padded[-1], g_buf, groups)
         if x is not None:
-            cols = _im2col_wide(xpad, start, stop, kernel, dilation, grid, buf)
+            cols = _im2col_wide(x_runs, start, stop, c, kernel, grid, buf)
             gw += xp.matmul(cols.reshape(groups, k, m * p), gb.transpose(0, 2, 1))
         if w is not None:
             cols = buf[:rows * m * p].reshape(groups, k, m * p)
             xp.matmul(wt, gb, out=cols)
-            _col2im_wide(gx, start, stop, cols.reshape((c,) + kernel + (m, p)), kernel,
-                         dilation, grid)
+            _col2im_wide(gx_runs, start, stop, cols.reshape((c,) + kernel + (m, p)), grid)
     if x is not None:
         gw = gw.transpose(0, 2, 1).reshape((o, cg) + kernel)
         if not xp.isfinite(gw).all():
