@@ -206,6 +206,10 @@ def run_workload(name, repeats):
         fn()  # warm up
     for _ in range(repeats):
         for lib, (fn, number) in prepared.items():
+            # Let the other library's worker threads stop spinning first: OpenBLAS's (NumPy)
+            # and OpenMP's (PyTorch) threads busy-wait after a call, and on 2 cores they
+            # would steal the next library's time.
+            time.sleep(0.2)
             times[lib].append(_timer(fn, number))
     return {lib: statistics.median(ts) for lib, ts in times.items()}
 
