@@ -547,3 +547,93 @@ def test_saved_tensors_are_released_after_backward():
     out.backward()
     gc.collect()
     assert ref() is None
+
+
+# ---------------------------------------------------------------------------------------
+# AccumulateGrad takes an unshared gradient without copying it, and copies otherwise
+# ---------------------------------------------------------------------------------------
+def _shares(a, b):
+    return np.shares_memory(a.detach().numpy(), b.detach().numpy())
+
+
+def test_leaf_grad_is_not_shared_between_leaves_fed_by_one_gradient():
+    a = ember.ones(3, requires_grad=True)
+    b = ember.ones(3, requires_grad=True)
+    (a + b).backward(ember.tensor([1.0, 2.0, 3.0]))   # AddBackward0 sends one grad to both
+    assert not _shares(a.grad, b.grad)
+    a.grad.add_(10)
+    assert b.grad.tolist() == [1.0, 2.0, 3.0]
+
+
+def test_leaf_grad_copies_what_a_hook_kept_or_the_caller_passed():
+    kept = []
+    x = ember.ones(3, requires_grad=True)
+    x.register_hook(lambda g: kept.append(g))
+    (x * 2).sum().backward()
+    assert not _shares(x.grad, kept[0])
+    given = ember.tensor([1.0, 2.0, 3.0])
+    y = ember.ones(3, requires_grad=True)
+    y.backward(given)          # the root gradient itself reaches the leaf
+    assert not _shares(y.grad, given)
+    y.grad.add_(1)
+    assert given.tolist() == [1.0, 2.0, 3.0]
+
+
+def test_leaf_grad_never_aliases_saved_or_viewed_memory():
+    class PassSaved(ember.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, w):
+            ctx.save_for_backward(w)
+            return x.clone()
+
+        @staticmethod
+        def backward(ctx, grad):
+            (w,) = ctx.saved_tensors
+            return w, None          # a gradient that is someone else's tensor
+    w = ember.tensor([5.0, 6.0])
+    x = ember.ones(2, requires_grad=True)
+    PassSaved.apply(x, w).sum().backward()
+    assert not _shares(x.grad, w)
+    base = ember.ones(2, 3, requires_grad=True)
+    (base * ember.arange(6.0).view(2, 3)).t().sum().backward()   # grads arrive through views
+    assert base.grad.tolist() == [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]
+    assert base.grad.is_contiguous()
+
+
+def test_unshared_gradient_is_taken_without_a_copy():
+    # The weight gradient of a matmul is a fresh array no one else holds: the leaf keeps it.
+    w = ember.randn(4, 3, requires_grad=True)
+    x = ember.randn(5, 4)
+    seen = {}
+
+    def grab(node_grads, _):
+        seen['grad'] = node_grads   # what MmBackward0 produced (a tuple: no extra ref kept)
+    out = x @ w
+    out.grad_fn.register_hook(lambda gi, go: seen.update(ptr=gi[1].data_ptr()))
+    out.sum().backward()
+    assert w.grad.data_ptr() == seen['ptr']
+    np.testing.assert_allclose(w.grad.numpy(), x.numpy().T @ np.ones((5, 3), np.float32),
+                               rtol=1e-6)
+
+
+def test_linear_weight_gradient_is_taken_through_the_transpose():
+    # AddmmBackward0 lays the weight's gradient out so that after TBackward0 it is contiguous
+    # in the weight's layout, and AccumulateGrad keeps it (no copy), as in PyTorch.
+    lin = ember.nn.Linear(4, 3)
+    seen = {}
+    out = lin(ember.randn(5, 4))
+    t_node = out.grad_fn.next_functions[2][0]
+    assert t_node.name() == 'TBackward0'
+    t_node.register_hook(lambda gi, go: seen.update(ptr=gi[0].data_ptr()))
+    out.sum().backward()
+    assert lin.weight.grad.data_ptr() == seen['ptr']
+    assert lin.weight.grad.stride() == lin.weight.stride()
+
+
+def test_a_kept_view_gradient_is_copied():
+    lin = ember.nn.Linear(4, 3)
+    kept = []
+    out = lin(ember.randn(5, 4))
+    out.grad_fn.next_functions[2][0].register_hook(lambda gi, go: kept.append(gi[0]))
+    out.sum().backward()
+    assert not _shares(lin.weight.grad, kept[0])

@@ -179,13 +179,29 @@ def _bias_term(bias, beta, dtype):
 # ---------------------------------------------------------------------------------------
 # mm, bmm, mv, dot, vdot
 # ---------------------------------------------------------------------------------------
+def _column_major(t):
+    """Whether a matrix is laid out column by column (``weight.t()`` in ``linear``)."""
+    strides = t._data.strides
+    return strides[0] == t._data.itemsize and strides[1] != strides[0]
+
+
+def _grad_in_layout(column_major, left, right):
+    """``left @ right``; for a column-major operand computed as ``(right^H @ left^H)^H``, so
+    the gradient reaching the untransposed tensor is contiguous, as PyTorch's
+    mm_mat*_backward arranges (the leaf can then keep it without a copy)."""
+    if column_major:
+        return right.mH.mm(left.mH).mH
+    return left.mm(right)
+
+
 class Mm(Op):
     node_name = 'MmBackward0'
 
     def backward(self, grad):
         a, b = self.saved
-        return (grad.mm(b.mH) if _needs(self, 0) else None,
-                a.mH.mm(grad) if _needs(self, 1) else None)
+        a_cols, b_cols = self.args or (False, False)
+        return (_grad_in_layout(a_cols, grad, b.mH) if _needs(self, 0) else None,
+                _grad_in_layout(b_cols, a.mH, grad) if _needs(self, 1) else None)
 
 
 def _mm_dtype_error(a, b):
@@ -204,7 +220,7 @@ def _mm(input, mat2, x, y, out, name='mm'):
     data = np.matmul(x, y) if k != 1 else np.multiply(x, y)
     result = make_tensor(data, dtype, input._device)
     if (input._requires_grad or mat2._requires_grad) and _grad_state.enabled:
-        _record_pair(Mm, result, input, mat2)
+        _record_pair(Mm, result, input, mat2, (_column_major(input), _column_major(mat2)))
     return result if out is None else _out(result, out, name)
 
 
@@ -574,8 +590,8 @@ class _AddProduct(Op):
         g_in = None
         if _needs(self, 0):
             g_in = grad if beta == 1 else grad * beta
-        g1 = self.grad_first(grad, m2) if _needs(self, 1) else None
-        g2 = self.grad_second(grad, m1) if _needs(self, 2) else None
+        g1 = self.grad_first(grad, m1, m2) if _needs(self, 1) else None
+        g2 = self.grad_second(grad, m1, m2) if _needs(self, 2) else None
         if alpha != 1:
             g1 = None if g1 is None else g1 * alpha
             g2 = None if g2 is None else g2 * alpha
@@ -585,24 +601,28 @@ class _AddProduct(Op):
 class Addmm(_AddProduct):
     node_name = 'AddmmBackward0'
 
-    @staticmethod
-    def grad_first(grad, m2):
-        return grad.mm(m2.mH)
-
-    @staticmethod
-    def grad_second(grad, m1):
-        return m1.mH.mm(grad)
+    def backward(self, grad):
+        _, m1, m2 = self.saved
+        beta, alpha, m1_cols, m2_cols = self.args
+        g_in = None
+        if _needs(self, 0):
+            g_in = grad if beta == 1 else grad * beta
+        if alpha != 1:
+            grad = grad * alpha
+        return (g_in,
+                _grad_in_layout(m1_cols, grad, m2.mH) if _needs(self, 1) else None,
+                _grad_in_layout(m2_cols, m1.mH, grad) if _needs(self, 2) else None)
 
 
 class Addmv(_AddProduct):
     node_name = 'AddmvBackward0'
 
     @staticmethod
-    def grad_first(grad, vec):
+    def grad_first(grad, mat, vec):
         return grad.unsqueeze(-1) * vec.conj().unsqueeze(0)
 
     @staticmethod
-    def grad_second(grad, mat):
+    def grad_second(grad, mat, vec):
         return mat.mH.mv(grad)
 
 
@@ -610,11 +630,11 @@ class Addbmm(_AddProduct):
     node_name = 'AddbmmBackward0'
 
     @staticmethod
-    def grad_first(grad, b2):
+    def grad_first(grad, b1, b2):
         return matmul(grad.unsqueeze(0), b2.mH)
 
     @staticmethod
-    def grad_second(grad, b1):
+    def grad_second(grad, b1, b2):
         return matmul(b1.mH, grad.unsqueeze(0))
 
 
@@ -622,11 +642,11 @@ class Baddbmm(_AddProduct):
     node_name = 'BaddbmmBackward0'
 
     @staticmethod
-    def grad_first(grad, b2):
+    def grad_first(grad, b1, b2):
         return grad.bmm(b2.mH)
 
     @staticmethod
-    def grad_second(grad, b1):
+    def grad_second(grad, b1, b2):
         return b1.mH.bmm(grad)
 
 
@@ -647,7 +667,8 @@ def _fused(cls, name, input, m1, m2, product, shape, beta, alpha, out):
                                 m2._requires_grad):
         node = cls.__new__(cls)
         node._connect((input, m1, m2))
-        node.args = (beta, alpha)
+        node.args = (beta, alpha) if cls is not Addmm else (
+            beta, alpha, _column_major(m1), _column_major(m2))
         node.save(None, m1 if m2._requires_grad else None, m2 if m1._requires_grad else None)
         attach(node, result)
     return _out(result, out, name)

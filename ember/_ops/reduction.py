@@ -314,6 +314,8 @@ def sum_to_size(input, *size):
         if s != 1 and s != current[lead + i]:
             raise RuntimeError(f'size {{{list(shape)}}} is not expandable to size '
                                f'{{{list(current)}}}.')
+    if lead and len(dims) == lead:
+        return sum(input, dims)   # only leading dims go: a fresh array, no reshape view
     result = sum(input, dims, keepdim=True) if dims else input
     if lead:
         result = result.reshape(shape)

@@ -4,11 +4,13 @@ Gradients arriving at a node are summed per output; a node runs once all its con
 delivered. Incoming gradients are reduced to each input's shape (broadcasting) and cast to
 its dtype here, once, so op backward formulas need not care.
 """
+import sys
+
 import numpy as np
 
 from . import grad_mode
 from .function import AccumulateGrad, accumulator_of
-from .._tensor import Tensor, make_tensor
+from .._tensor import Tensor, make_tensor, make_view
 
 __all__ = ['run_backward']
 
@@ -167,7 +169,8 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                             results[p] = g
             if isinstance(node, AccumulateGrad):
                 if accumulate and (captures is None or (node, 0) in captures):
-                    _accumulate_into_leaf(node, grads.get(0), create_graph)
+                    # Popped, not read: the leaf may then take the buffer (see below).
+                    _accumulate_into_leaf(node, grads.pop(0, None), create_graph)
                 continue
             if captures is not None and not accumulate and not any(
                     next_node is not None and next_node in needed
@@ -198,6 +201,9 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                 dependencies[next_node] = remaining
                 if remaining == 0:
                     ready.append(next_node)
+            # Drop this node's references to the gradients it passed on, so that a leaf
+            # further down can tell an unshared gradient (and take it without a copy).
+            grad = input_grads = grads = buffer = None
     finally:
         grad_mode.state.enabled = previous_mode
     if inputs is not None and not accumulate:
@@ -211,8 +217,9 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
 
 
 def _run_pre_hooks(node, buffer):
-    tensor_hooks = node.__dict__.get('_tensor_hooks') if not isinstance(
-        node, AccumulateGrad) else None
+    if isinstance(node, AccumulateGrad):
+        return buffer   # a leaf's hooks run in _accumulate_into_leaf, after its tensor hooks
+    tensor_hooks = node.__dict__.get('_tensor_hooks')
     if tensor_hooks:
         for nr, hooks in tensor_hooks.items():
             if buffer.get(nr) is not None:
@@ -262,6 +269,51 @@ def _call_node(node, grads):
     return result
 
 
+_getrefcount = sys.getrefcount
+
+
+def _ownership(grad):
+    """Reference counts of a gradient, its array, and (for a view) its base tensor, storage
+    and the base's array. Compared with the counts of a gradient nothing else holds."""
+    base = grad._base
+    storage = grad._storage
+    return (_getrefcount(grad), _getrefcount(grad._data),
+            None if base is None else _getrefcount(base),
+            None if storage is None else _getrefcount(storage),
+            None if base is None else _getrefcount(base._data))
+
+
+def _unshared_counts():
+    """The counts _ownership reports, on this interpreter, for an unshared fresh gradient and
+    for an unshared view of one (``mm(...).t()``, the weight gradient of ``linear``)."""
+    def fresh():
+        return make_tensor(np.empty((2, 3), np.float32), None)
+    plain = fresh()
+    plain_counts = _takeable(plain, None)
+    root = fresh()
+    middle = make_view(root, root._data.T, None)
+    view = make_view(middle, middle._data.T, None)
+    del root, middle
+    return plain_counts, _takeable(view, None)
+
+
+def _takeable(grad, unshared=False):
+    """Whether nothing but the engine holds ``grad``'s memory (so a leaf may keep it).
+    With ``unshared=None``, the counts seen here (for calibration: same frames, same refs)."""
+    base = grad._base
+    if unshared is None:
+        return _ownership(grad)
+    if base is None:
+        return grad._storage is None and grad._data.base is None and \
+            _ownership(grad) == _UNSHARED_PLAIN
+    return (grad._data.base is base._data and base._data.base is None and
+            base._storage is grad._storage and grad._data.size == base._data.size and
+            base._base is None and _ownership(grad) == _UNSHARED_VIEW)
+
+
+_UNSHARED_PLAIN, _UNSHARED_VIEW = _unshared_counts()
+
+
 def _accumulate_into_leaf(node, grad, create_graph):
     if grad is None:
         return
@@ -278,10 +330,17 @@ def _accumulate_into_leaf(node, grad, create_graph):
     if create_graph:
         leaf._grad = grad if leaf._grad is None else leaf._grad + grad
     elif leaf._grad is None:
-        # Own the memory: the same grad object may have been sent down several edges.
-        data = np.empty_like(leaf._data) if leaf._device.type == 'cpu' else \
-            leaf._data.copy()
-        data[...] = grad._data
+        take = _takeable(grad)   # first: a local naming grad._data would count as a holder
+        data = grad._data
+        if not (take and type(data) is np.ndarray and data.flags.writeable and
+                grad._dtype is leaf._dtype and data.strides == leaf._data.strides):
+            # Own the memory: this gradient is also held elsewhere (sent down several edges,
+            # kept by a hook, a view of someone's tensor). Otherwise the leaf takes it as it
+            # is, as PyTorch's AccumulateGrad steals an unshared gradient: no copy, no fresh
+            # pages to fault in.
+            data = np.empty_like(leaf._data) if leaf._device.type == 'cpu' else \
+                leaf._data.copy()
+            data[...] = grad._data
         leaf._grad = make_tensor(data, leaf._dtype, leaf._device)
     else:
         existing = leaf._grad
