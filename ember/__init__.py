@@ -6,6 +6,7 @@ optim and data loading.
 """
 __version__ = '0.1.0'
 
+from . import _allocator  # noqa: F401  (reuse freed array memory: see the module)
 from . import _dtype
 from ._dtype import (dtype, bool, uint8, int8, int16, int32, int64, float16, bfloat16,  # noqa
                      float32, float64, complex64, complex128, get_default_dtype,

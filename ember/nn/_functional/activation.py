@@ -63,14 +63,6 @@ def _chebyshev_fit(f, n):
     return coef
 
 
-def _clenshaw(coef, u):
-    b1 = b2 = 0.0
-    two_u = u + u
-    for c in coef[:0:-1]:
-        b1, b2 = c + two_u * b1 - b2, b1
-    return coef[0] + u * b1 - b2
-
-
 # For x >= 0.5, erf(x) = 1 - exp(-x^2) * erfcx(x), where erfcx(x) = exp(x^2) erfc(x) is smooth
 # in t = 1 / (1 + x): one Chebyshev interpolant in t over [0.5, 6] (beyond 6, erf is 1 in
 # double precision). Below 0.5 the Taylor series converges fast and keeps relative accuracy.
@@ -92,33 +84,49 @@ _TAYLOR32 = _TAYLOR64[:7].astype(np.float32)
 
 
 def erf_array(x):
-    """The error function of a float array, accurate to a few ulp (float32 or float64)."""
+    """The error function of a float array, accurate to a few ulp (float32 or float64).
+
+    Both branches are evaluated on the whole array with in-place arithmetic and one select at
+    the end: boolean gathers and scatters cost more than the extra polynomial terms."""
     x = _arr(x)
     half = is_half(x.dtype)
     work = x.astype(_F32) if half else x
-    double = work.dtype == np.float64
-    cheb, taylor = (_ERFCX64, _TAYLOR64) if double else (_ERFCX32, _TAYLOR32)
+    if work.ndim == 0:   # in-place arithmetic needs arrays, not NumPy scalars
+        return erf_array(work.reshape(1)).reshape(()).astype(x.dtype)
+    ft = work.dtype.type
+    cheb, taylor = (_ERFCX64, _TAYLOR64) if work.dtype == np.float64 else \
+        (_ERFCX32, _TAYLOR32)
+    # |x| < 0.5: x * P(x^2), the Taylor series
+    x2 = work * work
+    small = np.full_like(work, taylor[-1])
+    for c in taylor[-2::-1]:
+        small *= x2
+        small += c
+    small *= work
+    # |x| >= 0.5: 1 - exp(-x^2) * erfcx(x), erfcx by Clenshaw in u, an affine map of 1/(1+|x|)
     a = np.abs(work)
-    out = np.empty_like(work)
-    small = a < _ERF_SPLIT
-    if small.any():
-        xs = work[small]
-        x2 = xs * xs
-        acc = taylor[-1]
-        for c in taylor[-2::-1]:
-            acc = acc * x2 + c
-        out[small] = xs * acc
-    big = ~small
-    if big.any():
-        ab = np.minimum(a[big], work.dtype.type(_ERF_TOP))
-        t = 1 / (1 + ab)
-        u = (t - work.dtype.type(_T_LO)) * work.dtype.type(2 / (_T_HI - _T_LO)) - 1
-        with np.errstate(under='ignore'):
-            val = 1 - np.exp(-ab * ab) * _clenshaw(cheb, u)
-        out[big] = np.copysign(np.where(a[big] >= _ERF_TOP, 1, val), work[big])
-    nan = np.isnan(work)
-    if nan.any():
-        out[nan] = np.nan
+    ab = np.clip(a, ft(_ERF_SPLIT), ft(_ERF_TOP))
+    u = ab + ft(1)
+    np.divide(ft(2 / (_T_HI - _T_LO)), u, out=u)
+    u -= ft(_T_LO * 2 / (_T_HI - _T_LO) + 1)
+    two_u = u + u
+    b1, b2, scratch = np.zeros_like(work), np.zeros_like(work), x2
+    for c in cheb[:0:-1]:
+        np.multiply(two_u, b1, out=scratch)
+        scratch -= b2
+        scratch += c
+        b1, b2, scratch = scratch, b1, b2
+    np.multiply(u, b1, out=scratch)
+    scratch -= b2
+    scratch += cheb[0]
+    np.multiply(ab, ab, out=b1)
+    np.negative(b1, out=b1)
+    with np.errstate(under='ignore'):
+        np.exp(b1, out=b1)
+    b1 *= scratch
+    np.subtract(ft(1), b1, out=b1)
+    np.copysign(b1, work, out=b1)
+    out = np.where(a < ft(_ERF_SPLIT), small, b1)   # NaN falls in the second branch: NaN
     return out.astype(x.dtype) if half else out
 
 
