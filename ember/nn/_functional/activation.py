@@ -286,6 +286,16 @@ class Gelu(Activation):
     node_name = 'GeluBackward0'
     kernel = 'GeluKernelImpl'
 
+    @classmethod
+    def forward(cls, ctx, x, approximate):
+        if ctx is None or approximate != 'none' or is_half(x.dtype):
+            return Activation.forward.__func__(cls, ctx, x, approximate)
+        # Keep erf(x / sqrt 2) for the first-order backward, which would recompute it.
+        t = x.dtype.type
+        erf = erf_array(x * t(math.sqrt(0.5)))
+        ctx._erf = erf
+        return _arr(x * t(0.5) * (1 + erf))
+
     @staticmethod
     def compute(x, approximate):
         t = x.dtype.type
@@ -313,7 +323,8 @@ class Gelu(Activation):
         # first-order fast path on arrays
         xd = x._data.astype(_F32) if is_half(x._data.dtype) else x._data
         t = xd.dtype.type
-        cdf = t(0.5) * (1 + erf_array(xd * t(math.sqrt(0.5))))
+        erf = self.__dict__.get('_erf')
+        cdf = t(0.5) * (1 + (erf if erf is not None else erf_array(xd * t(math.sqrt(0.5)))))
         pdf = np.exp(t(-0.5) * xd * xd) * t(1 / math.sqrt(2 * math.pi))
         out = _arr(grad._data * (cdf + xd * pdf)).astype(x._data.dtype, copy=False)
         return (make_tensor(out, x._dtype, x._device),)
