@@ -57,7 +57,7 @@ def segment_reduce(ufunc, rows, starts, lengths, fill):
     long = multi[lengths[multi] > _LONG_SEGMENT]
     if len(long) > _MANY_SEGMENTS:
         # One reduceat over (start, end) pairs; every other result is a segment's.
-        bounds = np.empty(2 * len(long), np.int64)
+        bounds = np.empty(2 * len(long), np.intp)   # reduceat wants intp (32-bit on wasm)
         bounds[0::2] = starts[long]
         bounds[1::2] = starts[long] + lengths[long]
         if bounds[-1] == rows.shape[0]:
@@ -121,7 +121,7 @@ def _row_factors(idx, num_rows, padding_idx, scale_grad_by_freq):
     ``scale_grad_by_freq`` (None when every factor is 1)."""
     factors = None
     if scale_grad_by_freq:
-        counts = np.bincount(idx, minlength=num_rows)
+        counts = np.bincount(idx.astype(np.intp, copy=False), minlength=num_rows)
         factors = 1.0 / counts[idx]
     if padding_idx is not None:
         keep = idx != padding_idx
@@ -274,7 +274,7 @@ class EmbeddingBag(Op):
                 rows = idx[arg[has]]
                 cols = np.broadcast_to(np.arange(dim), rows.shape)
                 flat = (rows * dim + cols).reshape(-1)
-                table = np.bincount(flat, weights=g[has].reshape(-1),
+                table = np.bincount(flat.astype(np.intp, copy=False), weights=g[has].reshape(-1),
                                     minlength=num_rows * dim).reshape(num_rows, dim)
                 gw = table.astype(weight._data.dtype)
         else:
@@ -361,7 +361,7 @@ def _bag_frequency_scale(idx, num_rows):
     """
     if idx.size == 0:
         return np.ones(0)
-    counts = np.bincount(idx, minlength=num_rows)
+    counts = np.bincount(idx.astype(np.intp, copy=False), minlength=num_rows)
     sorted_idx = np.sort(idx)
     groups = np.unique(sorted_idx)
     group_of = np.searchsorted(groups, idx)
@@ -487,7 +487,7 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2,
                  'Expected idx >= 0 && idx < num_embeddings to be true, but got false.')
     seg = np.repeat(np.arange(num_bags, dtype=np.int64), lengths.astype(np.intp, copy=False))
     valid = None if padding_idx is None else used != padding_idx
-    counts = lengths if valid is None else np.bincount(seg[valid], minlength=num_bags)
+    counts = lengths if valid is None else np.bincount(seg[valid].astype(np.intp, copy=False), minlength=num_bags)
     w = weight._data
     compute = _compute(w.dtype)
     rows = w.take(used.astype(np.intp, copy=False), axis=0)
