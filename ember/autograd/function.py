@@ -37,6 +37,7 @@ class Node:
     # Rarely set state lives in the instance dict, defaulting to these.
     _saved_versions = ()
     _packed = False       # saved tensors went through saved_tensors_hooks' pack hook
+    _released_arrays = ()  # names of extra arrays kept on the node, freed with saved tensors
     _freed = False
     _hooks = None
     _pre_hooks = None
@@ -107,6 +108,8 @@ class Node:
             if '_out_data' in extra or '_out_packed' in extra:  # a saved output goes too
                 for name in ('_out_data', '_out_storage', '_out_packed'):
                     extra.pop(name, None)
+            for name in self._released_arrays:   # arrays a subclass kept for its backward
+                extra.pop(name, None)
 
     # ------------------------------------------------------------------ PyTorch's API
     def name(self):

@@ -285,6 +285,7 @@ def leaky_relu_(input, negative_slope=0.01):
 class Gelu(Activation):
     node_name = 'GeluBackward0'
     kernel = 'GeluKernelImpl'
+    _released_arrays = ('_erf',)
 
     @classmethod
     def forward(cls, ctx, x, approximate):
