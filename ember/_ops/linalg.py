@@ -580,13 +580,14 @@ def _matmul_case(input, other, da, db, has_out):
 # fused products: addmm, addmv, addbmm, baddbmm
 # ---------------------------------------------------------------------------------------
 class _AddProduct(Op):
-    """``beta * input + alpha * product(m1, m2)``: inputs (input, m1, m2); args (beta, alpha).
+    """``beta * input + alpha * product(m1, m2)``: inputs (input, m1, m2); args (beta, alpha,
+    ...).
 
     Subclasses give the product's two partial gradients."""
 
     def backward(self, grad):
         _, m1, m2 = self.saved
-        beta, alpha = self.args
+        beta, alpha = self.args[:2]
         g_in = None
         if _needs(self, 0):
             g_in = grad if beta == 1 else grad * beta
@@ -601,17 +602,12 @@ class _AddProduct(Op):
 class Addmm(_AddProduct):
     node_name = 'AddmmBackward0'
 
-    def backward(self, grad):
-        _, m1, m2 = self.saved
-        beta, alpha, m1_cols, m2_cols = self.args
-        g_in = None
-        if _needs(self, 0):
-            g_in = grad if beta == 1 else grad * beta
-        if alpha != 1:
-            grad = grad * alpha
-        return (g_in,
-                _grad_in_layout(m1_cols, grad, m2.mH) if _needs(self, 1) else None,
-                _grad_in_layout(m2_cols, m1.mH, grad) if _needs(self, 2) else None)
+    # args: (beta, alpha, m1 column-major, m2 column-major), for _grad_in_layout
+    def grad_first(self, grad, m1, m2):
+        return _grad_in_layout(self.args[2], grad, m2.mH)
+
+    def grad_second(self, grad, m1, m2):
+        return _grad_in_layout(self.args[3], m1.mH, grad)
 
 
 class Addmv(_AddProduct):

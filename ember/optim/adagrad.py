@@ -4,7 +4,6 @@ import numpy as np
 from .._tensor import Tensor
 from .._ops.creation import full_like
 from .. import _memory_format
-from ..autograd import grad_mode
 from ._kernels import arr, addcdiv_, addcmul_, real_view
 from .optimizer import (Optimizer, _check_differentiable, _get_scalar_dtype, _scalar_tensor,
                         _to_scalar, _use_grad_for_differentiable)
@@ -97,10 +96,7 @@ class Adagrad(Optimizer):
     def step(self, closure=None):
         """Perform a single optimization step (``closure`` re-evaluates the model and returns
         the loss)."""
-        loss = None
-        if closure is not None:
-            with grad_mode.enable_grad():
-                loss = closure()
+        loss = self._closure_loss(closure)
         for group in self.param_groups:
             params_with_grad, grads, state_sums, state_steps = [], [], [], []
             has_sparse_grad, has_complex = self._init_group(group, params_with_grad, grads,

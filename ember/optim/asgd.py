@@ -2,7 +2,6 @@
 import numpy as np
 
 from .._tensor import Tensor
-from ..autograd import grad_mode
 from ._kernels import arr, add_, real_view
 from .optimizer import (Optimizer, _check_differentiable, _get_scalar_dtype, _scalar_tensor,
                         _to_scalar, _use_grad_for_differentiable, _zeros_state)
@@ -72,10 +71,7 @@ class ASGD(Optimizer):
     def step(self, closure=None):
         """Perform a single optimization step (``closure`` re-evaluates the model and returns
         the loss)."""
-        loss = None
-        if closure is not None:
-            with grad_mode.enable_grad():
-                loss = closure()
+        loss = self._closure_loss(closure)
         for group in self.param_groups:
             params_with_grad, grads, mus, axs, etas, state_steps = [], [], [], [], [], []
             has_complex = self._init_group(group, params_with_grad, grads, mus, axs, etas,

@@ -264,6 +264,14 @@ class Optimizer:
         loss; optional for most optimizers)."""
         raise NotImplementedError
 
+    @staticmethod
+    def _closure_loss(closure):
+        """The loss from ``closure`` (run with grad enabled), or None without one."""
+        if closure is None:
+            return None
+        with grad_mode.enable_grad():
+            return closure()
+
     def zero_grad(self, set_to_none=True):
         """Reset the gradients of all optimized tensors: to None (the default), or to zeros
         with ``set_to_none=False``."""

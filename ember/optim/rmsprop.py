@@ -2,7 +2,6 @@
 import numpy as np
 
 from .._tensor import Tensor
-from ..autograd import grad_mode
 from ._kernels import arr, add_, addcdiv_, addcmul_, lerp_, real_view
 from .optimizer import (Optimizer, _check_differentiable, _get_scalar_dtype, _scalar_tensor,
                         _to_scalar, _use_grad_for_differentiable, _zeros_state)
@@ -92,10 +91,7 @@ class RMSprop(Optimizer):
     def step(self, closure=None):
         """Perform a single optimization step (``closure`` re-evaluates the model and returns
         the loss)."""
-        loss = None
-        if closure is not None:
-            with grad_mode.enable_grad():
-                loss = closure()
+        loss = self._closure_loss(closure)
         for group in self.param_groups:
             params_with_grad, grads, square_avgs, grad_avgs = [], [], [], []
             momentum_buffer_list, state_steps = [], []

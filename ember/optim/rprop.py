@@ -3,7 +3,6 @@ import numpy as np
 
 from .._tensor import Tensor
 from .._ops.creation import full_like
-from ..autograd import grad_mode
 from ._kernels import arr, addcmul_, real_view
 from .optimizer import (Optimizer, _check_differentiable, _get_scalar_dtype, _scalar_tensor,
                         _to_scalar, _use_grad_for_differentiable, _zeros_state)
@@ -77,10 +76,7 @@ class Rprop(Optimizer):
     def step(self, closure=None):
         """Perform a single optimization step (``closure`` re-evaluates the model and returns
         the loss)."""
-        loss = None
-        if closure is not None:
-            with grad_mode.enable_grad():
-                loss = closure()
+        loss = self._closure_loss(closure)
         for group in self.param_groups:
             params, grads, prevs, step_sizes, state_steps = [], [], [], [], []
             etaminus, etaplus = group['etas']

@@ -2,7 +2,6 @@
 import numpy as np
 
 from .._tensor import Tensor, make_tensor
-from ..autograd import grad_mode
 from ._kernels import arr, add_
 from .optimizer import (Optimizer, _check_differentiable, _to_scalar,
                         _use_grad_for_differentiable)
@@ -73,10 +72,7 @@ class SGD(Optimizer):
     def step(self, closure=None):
         """Perform a single optimization step (``closure`` re-evaluates the model and returns
         the loss)."""
-        loss = None
-        if closure is not None:
-            with grad_mode.enable_grad():
-                loss = closure()
+        loss = self._closure_loss(closure)
         for group in self.param_groups:
             params, grads, momentum_buffer_list = [], [], []
             has_sparse_grad = self._init_group(group, params, grads, momentum_buffer_list)
