@@ -383,3 +383,76 @@ def test_group_norm_by_hand():
     # The sum of a normalized group does not change with x: zero gradient.
     y.sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), np.zeros((1, 4, 1)), atol=1e-14)
+
+
+# ---------------------------------------------------------------------------------------
+# float32 erf: table interpolation (GELU's hot path)
+# ---------------------------------------------------------------------------------------
+def test_float32_erf_within_three_ulp_of_exact():
+    import math
+    from ember.nn._functional.activation import erf_array
+    x = np.concatenate([np.linspace(-5, 5, 100001, dtype=np.float32),
+                        np.float32(10.0) ** np.arange(-38, 1, dtype=np.float32),
+                        -np.float32(10.0) ** np.arange(-38, 1, dtype=np.float32),
+                        np.array([3.92, 3.99, 4.0, 4.01, 1e10, 3e38], np.float32)])
+    exact = np.array([math.erf(float(v)) for v in x])
+    got = erf_array(x)
+    assert got.dtype == np.float32
+    ulp = np.spacing(np.abs(exact).astype(np.float32)).astype(np.float64)
+    assert (np.abs(got - exact) / ulp).max() <= 3
+
+
+def test_float32_erf_special_values_and_layout():
+    from ember.nn._functional.activation import erf_array
+    special = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1e-40], np.float32)
+    got = erf_array(special)
+    assert np.isnan(got[0]) and got[1] == 1 and got[2] == -1
+    assert got[3] == 0 and not np.signbit(got[3]) and np.signbit(got[4])
+    tiny = float(special[5]) * 2 / np.sqrt(np.pi)                        # a denormal
+    assert abs(float(got[5]) - tiny) <= float(np.spacing(np.float32(0)))
+    x = np.linspace(-3, 3, 12, dtype=np.float32).reshape(3, 4).T     # non-contiguous
+    out = erf_array(x)
+    assert out.strides == x.strides
+    np.testing.assert_array_equal(out, erf_array(np.ascontiguousarray(x)))
+    assert erf_array(np.float32(0.5)).shape == ()
+
+
+# ---------------------------------------------------------------------------------------
+# relu: maximum against cached zeros
+# ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize('size', [5, 100003])
+@pytest.mark.parametrize('dtype', ['float32', 'float64', 'float16'])
+def test_relu_keeps_negative_zero_and_nan(size, dtype):
+    values = np.cos(np.arange(size, dtype=np.float64) * 1.7)
+    values[::3] = -0.0
+    values[1::7] = np.nan
+    values[2::11] = -np.inf
+    x = ember.tensor(values, dtype=getattr(ember, dtype))
+    got = ember.relu(x).numpy()
+    data = x.numpy()
+    expected = np.where(data < 0, np.zeros_like(data), data)   # keeps -0.0 and NaN
+    assert got.tobytes() == expected.tobytes()
+    if torch is not None:
+        theirs = torch.relu(torch.tensor(values, dtype=getattr(torch, dtype))).numpy()
+        assert got.tobytes() == theirs.tobytes()
+
+
+def test_relu_zero_buffer_is_shared_and_never_written():
+    small = ember.relu(ember.tensor([[-1.0, 2.0], [3.0, -4.0]]).t())
+    assert small.stride() == (1, 2) and small.tolist() == [[0.0, 3.0], [2.0, 0.0]]
+    values = np.full((40, 30), -0.0)
+    values[::2] = np.cos(np.arange(30))
+    for layout in (lambda t: t.t(), lambda t: t[:, ::2],
+                   lambda t: t.reshape(4, 10, 5, 6).permute(0, 2, 3, 1)):
+        x = layout(ember.tensor(values, dtype=ember.float32))
+        got = ember.relu(x)
+        assert got.stride() == x.contiguous().stride() or got.stride() == x.stride()
+        data = x.numpy()
+        expected = np.where(data < 0, np.float32(0), data)
+        assert got.numpy().tobytes() == np.ascontiguousarray(expected).tobytes()
+        assert np.signbit(got.numpy()).sum() == np.signbit(data).sum() - (data < 0).sum()
+    x = ember.tensor([-1.0, -2.0, 5.0])
+    x.relu_()
+    assert x.tolist() == [0.0, 0.0, 5.0]
+    assert ember.relu(ember.tensor([-7.0, -8.0, -9.0])).tolist() == [0.0, 0.0, 0.0]
+    assert ember.relu(ember.tensor([3, -2])).tolist() == [3, 0]

@@ -1507,7 +1507,64 @@ def _relu_backward(node, grad):
     return threshold_backward(grad, node.output, 0)
 
 
-Relu, relu = _unary_op('relu', 'ReluBackward0', lambda x: np.maximum(x, 0), _relu_backward,
+# NumPy's maximum runs its vector loop only when both operands are contiguous arrays (with a
+# scalar operand it is 2-3x slower), so ReLU takes its zeros from a cached read-only buffer.
+# PyTorch keeps -0.0 (it is not below 0). Which operand maximum returns when the two compare
+# equal differs between NumPy's vector and scalar loops, so the order that keeps -0.0 is
+# found once per dtype; where none does, an exact select is used.
+_zero_buffers = {}
+_ZERO_BUFFER_LIMIT = 1 << 23   # elements; larger arrays get fresh (lazily mapped) zeros
+_relu_orders = {}
+
+
+def _zeros_shaped_like(x):
+    n = x.size
+    if n > _ZERO_BUFFER_LIMIT:
+        return np.zeros(x.shape, x.dtype)
+    buffer = _zero_buffers.get(x.dtype)
+    if buffer is None or buffer.size < n:
+        buffer = np.zeros(n, x.dtype)
+        buffer.flags.writeable = False
+        _zero_buffers[x.dtype] = buffer
+    return buffer[:n].reshape(x.shape)
+
+
+def _relu_order(dtype):
+    """True: ``maximum(zeros, x)`` keeps -0.0; False: ``maximum(x, zeros)`` does; None:
+    neither does for every size."""
+    order = _relu_orders.get(dtype, 0)
+    if order == 0:
+        probes = [np.full(n, -0.0, dtype) for n in (1, 3, 8, 17, 100, 1027)]
+        order = None
+        for zeros_first in (True, False):
+            if builtins.all(np.signbit(np.maximum(np.zeros_like(p), p) if zeros_first else
+                                       np.maximum(p, np.zeros_like(p))).all()
+                            for p in probes):
+                order = zeros_first
+                break
+        _relu_orders[dtype] = order
+    return order
+
+
+def _relu_array(x):
+    if x.dtype.kind != 'f':
+        return np.maximum(x, 0)
+    order = _relu_order(x.dtype)
+    if order is not None and not x.flags.c_contiguous:
+        # The probe holds for contiguous loops: run on the memory order of a dense layout
+        # (channels_last, transposed) and permute back, which keeps the layout too.
+        perm = sorted(range(x.ndim), key=lambda d: -x.strides[d])
+        dense = x.transpose(perm)
+        if dense.flags.c_contiguous:
+            return _relu_array(dense).transpose(np.argsort(perm))
+        order = None
+    if order is None:
+        return np.where(x < 0, x.dtype.type(0), x)
+    zeros = _zeros_shaped_like(x)
+    return np.maximum(zeros, x) if order else np.maximum(x, zeros)
+
+
+Relu, relu = _unary_op('relu', 'ReluBackward0', _relu_array, _relu_backward,
                        save='output', check=_relu_check)
 
 

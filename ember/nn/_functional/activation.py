@@ -83,6 +83,43 @@ _TAYLOR64 = np.array([2 / math.sqrt(math.pi) * (-1) ** n / (math.factorial(n) * 
 _TAYLOR32 = _TAYLOR64[:7].astype(np.float32)
 
 
+# float32 takes a cheaper route: linear interpolation in a table of g(x) = erf(x) / x, smooth
+# and even, on [0, 4] (float32's erf rounds to +-1 beyond 3.92). With 16384 steps the
+# interpolation error is below 0.4 ulp, and erf = x * g(|x|) keeps relative accuracy near 0:
+# a dozen passes over the array instead of some sixty for the polynomials.
+_ERF_STEPS, _ERF_END = 16384, 4.0
+_erf_pairs = []
+
+
+def _erf_table():
+    """(value, slope) float32 pairs of g at each step, packed in one 8-byte word per step
+    so that one gather fetches both."""
+    if not _erf_pairs:
+        x = np.arange(1, _ERF_STEPS + 2) * (_ERF_END / _ERF_STEPS)
+        g = np.empty(_ERF_STEPS + 2)
+        g[0] = 2 / math.sqrt(math.pi)
+        g[1:] = erf_array(x) / x
+        pairs = np.empty((_ERF_STEPS + 1, 2), _F32)
+        pairs[:, 0] = g[:-1]
+        pairs[:, 1] = np.diff(g)
+        _erf_pairs.append(pairs.view(np.uint64).reshape(-1))
+    return _erf_pairs[0]
+
+
+def _erf_float32(x):
+    s = np.abs(x)
+    np.minimum(s, _F32(_ERF_END), out=s)
+    s *= _F32(_ERF_STEPS / _ERF_END)          # a power of two: exact
+    with np.errstate(invalid='ignore'):       # NaN's index is garbage, clipped below
+        step = s.astype(np.int32)
+    s -= step.astype(_F32)                    # the fraction of the step, exact
+    pairs = np.take(_erf_table(), step, mode='clip').view(_F32)
+    s *= pairs[..., 1::2]                     # in place: the result keeps x's layout
+    s += pairs[..., 0::2]
+    s *= x                                    # NaN stays NaN; -0.0 stays -0.0
+    return np.clip(s, _F32(-1), _F32(1), out=s)
+
+
 def erf_array(x):
     """The error function of a float array, accurate to a few ulp (float32 or float64).
 
@@ -93,6 +130,9 @@ def erf_array(x):
     work = x.astype(_F32) if half else x
     if work.ndim == 0:   # in-place arithmetic needs arrays, not NumPy scalars
         return erf_array(work.reshape(1)).reshape(()).astype(x.dtype)
+    if work.dtype == _F32:
+        out = _erf_float32(work)
+        return out.astype(x.dtype) if half else out
     ft = work.dtype.type
     cheb, taylor = (_ERFCX64, _TAYLOR64) if work.dtype == np.float64 else \
         (_ERFCX32, _TAYLOR32)
