@@ -48,7 +48,11 @@ def test_a_missing_rank_times_out_instead_of_hanging():
 def test_a_failing_rank_fails_the_job():
     result = _launch(2, 'failures.py', 'raise')
     assert result.returncode != 0
-    assert 'rank 1 failed on purpose' in result.stderr
+    # mpiexec tears the job down as soon as rank 1 exits: its traceback may arrive whole,
+    # cut short, or not at all (the forwarding of its stderr races the teardown).
+    if result.stderr:
+        assert 'failures.py' in result.stderr or 'failed on purpose' in result.stderr, \
+            result.stderr
 
 
 def test_without_init_the_api_says_so():

@@ -335,7 +335,9 @@ class Gelu(Activation):
         t = x.dtype.type
         erf = erf_array(x * t(math.sqrt(0.5)))
         ctx._erf = erf
-        return _arr(x * t(0.5) * (1 + erf))
+        out = x * t(0.5)
+        out *= erf + t(1)
+        return _arr(out)
 
     @staticmethod
     def compute(x, approximate):
@@ -365,9 +367,19 @@ class Gelu(Activation):
         xd = x._data.astype(_F32) if is_half(x._data.dtype) else x._data
         t = xd.dtype.type
         erf = self.__dict__.get('_erf')
-        cdf = t(0.5) * (1 + (erf if erf is not None else erf_array(xd * t(math.sqrt(0.5)))))
-        pdf = np.exp(t(-0.5) * xd * xd) * t(1 / math.sqrt(2 * math.pi))
-        out = _arr(grad._data * (cdf + xd * pdf)).astype(x._data.dtype, copy=False)
+        if erf is None:
+            erf = erf_array(xd * t(math.sqrt(0.5)))
+        # grad * (cdf + x * pdf), in place on two temporaries
+        out = np.add(erf, t(1))
+        out *= t(0.5)
+        pdf = np.multiply(xd, t(-0.5))
+        pdf *= xd
+        np.exp(pdf, out=pdf)
+        pdf *= t(1 / math.sqrt(2 * math.pi))
+        pdf *= xd
+        out += pdf
+        out *= grad._data
+        out = _arr(out).astype(x._data.dtype, copy=False)
         return (make_tensor(out, x._dtype, x._device),)
 
 
