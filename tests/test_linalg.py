@@ -648,6 +648,10 @@ def _linalg_error(fn):
 ])
 def test_linalg_errors(fn):
     assert issubclass(ember.linalg.LinAlgError, RuntimeError)
+    if torch is None:   # without the oracle, the error type alone
+        with pytest.raises(ember.linalg.LinAlgError):
+            fn(ember)
+        return
     _linalg_error(fn)
 
 
@@ -947,6 +951,8 @@ def test_matmul_broadcasting_property(batch_a, batch_b, n, k, p, vec_a, vec_b):
     y = data(shape_b, 'float64', seed=1)
     got = ember.matmul(ember.tensor(x, requires_grad=True), ember.tensor(y))
     np.testing.assert_allclose(got.detach().numpy(), np.matmul(x, y), atol=1e-12)
+    if torch is None:
+        return
     t = torch.matmul(torch.tensor(x, requires_grad=True), torch.tensor(y))
     assert got.shape == t.shape
     assert got.grad_fn.name() == t.grad_fn.name()
