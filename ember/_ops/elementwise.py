@@ -1532,17 +1532,16 @@ def _zeros_shaped_like(x):
 def _relu_order(dtype):
     """True: ``maximum(zeros, x)`` keeps -0.0; False: ``maximum(x, zeros)`` does; None:
     neither does for every size."""
-    order = _relu_orders.get(dtype, 0)
-    if order == 0:
-        probes = [np.full(n, -0.0, dtype) for n in (1, 3, 8, 17, 100, 1027)]
-        order = None
-        for zeros_first in (True, False):
-            if builtins.all(np.signbit(np.maximum(np.zeros_like(p), p) if zeros_first else
-                                       np.maximum(p, np.zeros_like(p))).all()
-                            for p in probes):
-                order = zeros_first
-                break
-        _relu_orders[dtype] = order
+    if dtype in _relu_orders:
+        return _relu_orders[dtype]
+    probes = [np.full(n, -0.0, dtype) for n in (1, 3, 8, 17, 100, 1027)]
+    order = None
+    for zeros_first in (True, False):
+        if builtins.all(np.signbit(np.maximum(np.zeros_like(p), p) if zeros_first else
+                                   np.maximum(p, np.zeros_like(p))).all() for p in probes):
+            order = zeros_first
+            break
+    _relu_orders[dtype] = order
     return order
 
 

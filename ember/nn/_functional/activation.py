@@ -76,11 +76,9 @@ def _erfcx_of_u(u):
 
 
 _ERFCX64 = _chebyshev_fit(_erfcx_of_u, 22)
-_ERFCX32 = _ERFCX64[:11].astype(np.float32)
 # Taylor coefficients of erf(x) / x in powers of x^2: 2/sqrt(pi) * (-1)^n / (n! (2n + 1)).
 _TAYLOR64 = np.array([2 / math.sqrt(math.pi) * (-1) ** n / (math.factorial(n) * (2 * n + 1))
                       for n in range(13)])
-_TAYLOR32 = _TAYLOR64[:7].astype(np.float32)
 
 
 # float32 takes a cheaper route: linear interpolation in a table of g(x) = erf(x) / x, smooth
@@ -123,7 +121,8 @@ def _erf_float32(x):
 def erf_array(x):
     """The error function of a float array, accurate to a few ulp (float32 or float64).
 
-    Both branches are evaluated on the whole array with in-place arithmetic and one select at
+    float32 (and half precision, computed in float32) interpolates a table; float64 evaluates
+    both polynomial branches on the whole array with in-place arithmetic and one select at
     the end: boolean gathers and scatters cost more than the extra polynomial terms."""
     x = _arr(x)
     half = is_half(x.dtype)
@@ -133,9 +132,8 @@ def erf_array(x):
     if work.dtype == _F32:
         out = _erf_float32(work)
         return out.astype(x.dtype) if half else out
-    ft = work.dtype.type
-    cheb, taylor = (_ERFCX64, _TAYLOR64) if work.dtype == np.float64 else \
-        (_ERFCX32, _TAYLOR32)
+    ft = work.dtype.type          # float64 from here on
+    cheb, taylor = _ERFCX64, _TAYLOR64
     # |x| < 0.5: x * P(x^2), the Taylor series
     x2 = work * work
     small = np.full_like(work, taylor[-1])
