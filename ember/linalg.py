@@ -16,6 +16,7 @@ __all__ = ['LinAlgError', 'norm', 'vector_norm', 'matrix_norm', 'inv', 'inv_ex',
            'multi_dot', 'matmul']
 
 import math
+import sys
 
 import numpy as np
 
@@ -355,6 +356,22 @@ def _zero_pivot(a):
     return first
 
 
+# NumPy's LAPACK wrappers report a failure through the floating-point 'invalid' flag, which
+# WebAssembly does not have: under Pyodide a singular or indefinite matrix comes back filled
+# with NaN instead of raising. There, ember reads the failure off the result itself.
+_FP_FLAGS = sys.platform != 'emscripten'
+
+
+def _lapack(routine, *arrays):
+    """``routine(*arrays)`` (NumPy's inv, solve or cholesky), raising NumPy's LinAlgError on
+    failure on every platform: NaN in the result of NaN-free input."""
+    result = routine(*arrays)
+    if not _FP_FLAGS and np.isnan(result).any() and \
+            not any(np.isnan(a).any() for a in arrays):
+        raise np.linalg.LinAlgError('the LAPACK routine failed')
+    return result
+
+
 def _singular_info(data):
     """Per-matrix LAPACK ``info`` (0, or the first zero pivot) over a batch."""
     flat = data.reshape((-1,) + data.shape[-2:])
@@ -375,7 +392,7 @@ def _inv(A, check, fname='linalg.inv'):
     data = A._data
     try:
         # inv(A^T)^T is inv(A), and comes out column-major as PyTorch's does.
-        inverse = np.linalg.inv(np.swapaxes(data, -1, -2)).swapaxes(-1, -2)
+        inverse = _lapack(np.linalg.inv, np.swapaxes(data, -1, -2)).swapaxes(-1, -2)
         info = np.zeros(data.shape[:-2], dtype=np.int32)
     except np.linalg.LinAlgError:
         info = _singular_info(data)
@@ -539,15 +556,15 @@ def _solve(A, B, left, check):
     batch = _layout.broadcast_shapes(a.shape[:-2], bm.shape[:-2])
     try:
         if left:
-            x = np.linalg.solve(np.broadcast_to(a, batch + a.shape[-2:]),
-                                np.broadcast_to(bm, batch + bm.shape[-2:]))
+            x = _lapack(np.linalg.solve, np.broadcast_to(a, batch + a.shape[-2:]),
+                        np.broadcast_to(bm, batch + bm.shape[-2:]))
             x = _fortran(x)
         else:
             # X A = B  <=>  A^T X^T = B^T; the transpose of a column-major result is row-major.
             at = np.swapaxes(a, -1, -2)
             bt = np.swapaxes(bm, -1, -2)
-            xt = np.linalg.solve(np.broadcast_to(at, batch + at.shape[-2:]),
-                                 np.broadcast_to(bt, batch + bt.shape[-2:]))
+            xt = _lapack(np.linalg.solve, np.broadcast_to(at, batch + at.shape[-2:]),
+                         np.broadcast_to(bt, batch + bt.shape[-2:]))
             x = _contiguous(xt).swapaxes(-1, -2)
             x = _contiguous(x)
         info = np.zeros(batch, dtype=np.int32)
@@ -627,7 +644,7 @@ def _cholesky(A, upper, check, cls=LinalgCholeskyEx, fname='linalg.cholesky'):
     _lapack_input(A, fname)
     data = A._data
     try:
-        L = np.linalg.cholesky(data)
+        L = _lapack(np.linalg.cholesky, data)
         info = np.zeros(data.shape[:-2], dtype=np.int32)
     except np.linalg.LinAlgError:
         flat = data.reshape((-1,) + data.shape[-2:])

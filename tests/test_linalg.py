@@ -1054,3 +1054,51 @@ def test_einsum_random_equations(eq, shapes, rgs, flips):
         return tuple(t.grad for t in ops)
     check(lambda L: fn(L, False), check_repr=False)
     check(lambda L: fn(L, True), check_repr=False, check_stride=False)
+
+
+# ---------------------------------------------------------------------------------------
+# platforms without floating-point flags (WebAssembly): LAPACK failures come back as NaN
+# ---------------------------------------------------------------------------------------
+_LAPACK_FAILURES = [
+    lambda L: L.linalg.inv(L.zeros(3, 3)),
+    lambda L: L.linalg.inv(L.stack([L.eye(2), L.zeros(2, 2)])),
+    lambda L: L.linalg.solve(L.zeros(3, 3), L.ones(3, 2)),
+    lambda L: L.linalg.solve(L.ones(2, 2), L.ones(2, 2), left=False),
+    lambda L: L.linalg.cholesky(-L.eye(3)),
+    lambda L: L.linalg.cholesky(L.stack([L.eye(2), -L.eye(2)])),
+    lambda L: L.inverse(L.zeros(2, 2)),
+]
+
+
+def _emulate_missing_fp_flags(monkeypatch):
+    """NumPy as Pyodide runs it: a failed factorization gives NaN, and nothing raises."""
+    import ember.linalg as linalg_module
+    monkeypatch.setattr(linalg_module, '_FP_FLAGS', False)
+    for name in ('inv', 'solve', 'cholesky'):
+        def quiet(*arrays, real=getattr(np.linalg, name)):
+            try:
+                return real(*arrays)
+            except np.linalg.LinAlgError:
+                return np.full(arrays[-1].shape, np.nan)
+        monkeypatch.setattr(np.linalg, name, quiet)
+
+
+@pytest.mark.parametrize('fn', _LAPACK_FAILURES)
+def test_lapack_failures_raise_without_fp_flags(monkeypatch, fn):
+    with pytest.raises(ember.linalg.LinAlgError) as native:
+        fn(ember)
+    _emulate_missing_fp_flags(monkeypatch)
+    with pytest.raises(ember.linalg.LinAlgError) as emulated:
+        fn(ember)
+    assert str(emulated.value) == str(native.value)
+
+
+def test_lapack_success_unchanged_without_fp_flags(monkeypatch):
+    _emulate_missing_fp_flags(monkeypatch)
+    a = ember.tensor([[4.0, 1.0], [1.0, 3.0]], dtype=ember.float64)
+    np.testing.assert_allclose(ember.linalg.inv(a).numpy(), np.linalg.inv(a.numpy()))
+    np.testing.assert_allclose(ember.linalg.cholesky(a).numpy(), np.linalg.cholesky(a.numpy()))
+    inverse, info = ember.linalg.inv_ex(ember.stack([a, ember.zeros(2, 2, dtype=a.dtype)]))
+    assert info.tolist() == [0, 1] and np.isnan(inverse[1].numpy()).all()
+    nan = ember.full((2, 2), float('nan'), dtype=ember.float64)
+    assert ember.linalg.inv(nan).isnan().all()   # NaN in, NaN out: not a failure
