@@ -348,27 +348,50 @@ def _im2col_wide(runs, start, stop, c, kernel, grid, buf):
     return cols
 
 
-def _col2im_wide(runs, start, stop, cols, grid):
-    """Add columns (C, *kernel, m, P) back into samples [start, stop) of the array that
-    ``runs`` (from ``_plane_runs``) view."""
-    c = cols.shape[0]
-    m = stop - start
-    for index, dst, run in runs:
-        block = dst[:, start:stop]
-        block += cols[(slice(None),) + index].reshape((c, m) + tuple(grid))[..., :run]
+def _flat_shifts(padded, kernel, dilation):
+    """For each window position: (index, the offset of its first read in a flattened
+    plane of size ``padded``)."""
+    steps = [1]
+    for size in reversed(padded[1:]):
+        steps.insert(0, steps[0] * size)
+    return [(index, sum(i * d * t for i, d, t in zip(index, dilation, steps)))
+            for index in np.ndindex(*kernel)]
 
 
-def _grad_wide(g, start, stop, width, buf, groups):
-    """Output-gradient samples [start, stop) as (G, O/G, m * P) on the wide grid (zeros in
-    the extra columns), in ``buf``."""
+def _flat_runs(planes, shifts):
+    """``_plane_runs`` on the full-plane grid: for each window position, the view
+    (C, N, P - shift) of the flattened planes (N, C, *padded) from its shift on."""
+    flat = planes.reshape(planes.shape[:2] + (-1,)).swapaxes(0, 1)
+    size = flat.shape[-1]
+    return [(index, flat[..., shift:], size - shift) for index, shift in shifts]
+
+
+def _grad_planes(g, start, stop, padded, buf, groups, fresh):
+    """Output-gradient samples [start, stop) as (G, O/G, m * P) on full padded planes of
+    size P: the output at the top-left of each plane, zeros elsewhere (the zeros are
+    written only when ``fresh``: later blocks of the same size rewrite the output part)."""
     o = g.shape[1]
-    out_size = g.shape[2:]
     m = stop - start
-    wide = (o, m) + tuple(out_size[:-1]) + (width,)
-    block = buf[:_prod(wide)].reshape(wide)
-    block[..., :out_size[-1]] = g[start:stop].swapaxes(0, 1)
-    block[..., out_size[-1]:] = 0
-    return block.reshape(groups, o // groups, m * _prod(wide[2:]))
+    block = buf[:o * m * _prod(padded)].reshape((o, m) + tuple(padded))
+    if fresh:
+        block[...] = 0
+    block[(slice(None), slice(None)) + tuple(slice(0, size) for size in g.shape[2:])] = \
+        g[start:stop].swapaxes(0, 1)
+    return block.reshape(groups, o // groups, m * _prod(padded))
+
+
+def _col2im_flat(cols, shifts, out, groups):
+    """Add the columns (G, K * C/G, m * P) (rows window-position-major) into ``out``
+    (C, m, P), each window position's block shifted along the flattened planes: one
+    contiguous add per position and group. Whatever crosses into the next plane comes
+    from positions past every output (zeros in ``cols``: the gradient is zero there)."""
+    cg = out.shape[0] // groups
+    for gi in range(groups):
+        dst = out[gi * cg:(gi + 1) * cg].reshape(-1)
+        n = dst.shape[0]
+        for q, (_, shift) in enumerate(shifts):
+            target = dst[shift:]
+            target += cols[gi, q * cg:(q + 1) * cg].reshape(-1)[:n - shift]
 
 
 def _wide_blocks(n, rows, o, grid, itemsize):
@@ -407,48 +430,59 @@ def _conv_backward_wide(x, g, w, wshape, in_size, pads, dilation, groups, comput
     """The input gradient (when ``w`` is given) and the weight gradient (when ``x`` is) of a
     stride-1 convolution, in one pass over blocks of samples that shares the transposed
     output gradient. Arrays are in ``compute`` dtype. Returns (gx, gw); None for one not
-    asked for or one the garbage columns could spoil (non-finite values): the caller then
-    computes it the exact way."""
+    asked for or one the garbage positions could spoil (non-finite values): the caller then
+    computes it the exact way.
+
+    Positions run over whole padded planes (the forward's wide grid plus the rows below
+    it): the input gradient is then summed in a channel-major block of planes by one flat,
+    contiguous add per window position, rather than by strided adds (4-5x slower in NumPy)."""
     xp = _xp_of(g)
     if w is not None and not xp.isfinite(w).all():
         w = None
         if x is None:
             return None, None
     n, o = g.shape[:2]
-    out_size = tuple(g.shape[2:])
     kernel = tuple(wshape[2:])
+    nk = _prod(kernel)
     cg = wshape[1]
     c = cg * groups
     og = o // groups
-    k = cg * _prod(kernel)
-    rows = c * _prod(kernel)
+    k = cg * nk
+    rows = c * nk
     padded = tuple(s + lo + hi for s, (lo, hi) in zip(in_size, pads))
-    grid = _wide_grid(padded, out_size)
-    p = _prod(grid)
-    blocks, size = _wide_blocks(n, rows, o, grid, compute.itemsize)
+    p = _prod(padded)
+    shifts = _flat_shifts(padded, kernel, dilation)
+    blocks, size = _wide_blocks(n, rows, o, (p,), compute.itemsize)
     g_buf = xp.empty(o * size * p, compute)
     buf = xp.empty(rows * size * p, compute)
-    gw = gx = wt = x_runs = gx_runs = None
+    gw = gx = wt = x_runs = None
     if x is not None:
         xpad = pad_array(x, pads)
-        if not _rows_contiguous(xpad):
+        if not xpad.flags.c_contiguous:
             xpad = xp.ascontiguousarray(xpad)
-        x_runs = _plane_runs(xpad, kernel, dilation, grid)
+        x_runs = _flat_runs(xpad, shifts)
         gw = xp.zeros((groups, k, og), compute)
     if w is not None:
-        wt = xp.ascontiguousarray(w.reshape(groups, og, k).transpose(0, 2, 1))
-        gx = xp.zeros((n, c) + padded, compute)
-        gx_runs = _plane_runs(gx, kernel, dilation, grid)
+        # rows ordered (window position, channel): each position's block is contiguous
+        wt = xp.ascontiguousarray(w.reshape(groups, og, cg, nk).transpose(0, 3, 2, 1)
+                                  .reshape(groups, k, og))
+        gx = xp.empty((n, c) + padded, compute)
+        planes = xp.empty(c * size * p, compute)
+    previous = None
     for start, stop in blocks:
         m = stop - start
-        gb = _grad_wide(g, start, stop, padded[-1], g_buf, groups)
+        gb = _grad_planes(g, start, stop, padded, g_buf, groups, m != previous)
+        previous = m
         if x is not None:
-            cols = _im2col_wide(x_runs, start, stop, c, kernel, grid, buf)
+            cols = _im2col_wide(x_runs, start, stop, c, kernel, (p,), buf)
             gw += xp.matmul(cols.reshape(groups, k, m * p), gb.transpose(0, 2, 1))
         if w is not None:
             cols = buf[:rows * m * p].reshape(groups, k, m * p)
             xp.matmul(wt, gb, out=cols)
-            _col2im_wide(gx_runs, start, stop, cols.reshape((c,) + kernel + (m, p)), grid)
+            block = planes[:c * m * p].reshape(c, m, p)
+            block[...] = 0
+            _col2im_flat(cols, shifts, block, groups)
+            gx[start:stop] = block.reshape((c, m) + padded).swapaxes(0, 1)
     if x is not None:
         gw = gw.transpose(0, 2, 1).reshape((o, cg) + kernel)
         if not xp.isfinite(gw).all():
