@@ -14,11 +14,12 @@ col2im adds the column gradient back window position by window position: ``prod(
 vectorised adds; no Python loop ever runs over pixels.
 
 Stride-1 convolutions (the common case) take the "wide row" route: outputs are computed on
-a grid as wide as the padded input rows, so each window position reads (im2col) or adds back
-(col2im) ONE long contiguous run per (channel, sample) instead of one short run per output
-row; the ``kernel - 1`` extra columns per row are dropped. When no graph of the gradient is
-being recorded, backward computes the input and weight gradients in one pass that shares
-the transposed output gradient.
+a grid as wide as the padded input rows, so each window position reads (im2col) ONE long
+contiguous run per (channel, sample) instead of one short run per output row; the
+``kernel - 1`` extra columns per row are dropped. Their backward runs over whole padded
+planes, where col2im is one flat contiguous add per window position. When no graph of the
+gradient is being recorded, backward computes the input and weight gradients in one pass
+that shares the transposed output gradient.
 """
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
@@ -381,17 +382,22 @@ def _grad_planes(g, start, stop, padded, buf, groups, fresh):
 
 
 def _col2im_flat(cols, shifts, out, groups):
-    """Add the columns (G, K * C/G, m * P) (rows window-position-major) into ``out``
+    """Sum the columns (G, K * C/G, m * P) (rows window-position-major) into ``out``
     (C, m, P), each window position's block shifted along the flattened planes: one
-    contiguous add per position and group. Whatever crosses into the next plane comes
-    from positions past every output (zeros in ``cols``: the gradient is zero there)."""
+    contiguous copy or add per position and group. Whatever crosses into the next plane
+    comes from positions past every output (zeros in ``cols``: the gradient is zero
+    there). The first position has shift 0 and covers ``out``: it is copied, not added."""
     cg = out.shape[0] // groups
     for gi in range(groups):
         dst = out[gi * cg:(gi + 1) * cg].reshape(-1)
         n = dst.shape[0]
         for q, (_, shift) in enumerate(shifts):
-            target = dst[shift:]
-            target += cols[gi, q * cg:(q + 1) * cg].reshape(-1)[:n - shift]
+            source = cols[gi, q * cg:(q + 1) * cg].reshape(-1)
+            if q == 0:
+                dst[...] = source
+            else:
+                target = dst[shift:]
+                target += source[:n - shift]
 
 
 def _wide_blocks(n, rows, o, grid, itemsize):
@@ -480,7 +486,6 @@ def _conv_backward_wide(x, g, w, wshape, in_size, pads, dilation, groups, comput
             cols = buf[:rows * m * p].reshape(groups, k, m * p)
             xp.matmul(wt, gb, out=cols)
             block = planes[:c * m * p].reshape(c, m, p)
-            block[...] = 0
             _col2im_flat(cols, shifts, block, groups)
             gx[start:stop] = block.reshape((c, m) + padded).swapaxes(0, 1)
     if x is not None:
