@@ -547,16 +547,46 @@ def all_to_all(output_tensor_list, input_tensor_list, group=None, async_op=False
     return _run(g.comm.Ialltoall(send, recv), g, async_op, finish, 'all_to_all')
 
 
+def _split_offsets(tensor, split_sizes, size):
+    """The flat element offsets (``size + 1`` of them) of the dim-0 blocks of ``tensor``
+    that ``all_to_all_single`` exchanges with each rank: ``split_sizes`` rows each, or an
+    equal share."""
+    rows = tensor.shape[0] if tensor.dim() else 1
+    per_row = tensor.numel() // rows if rows else 0
+    if not split_sizes:
+        if rows % size:
+            raise RuntimeError("Tensor's dim 0 does not divide equally across group size")
+        split_sizes = [rows // size] * size
+    else:
+        split_sizes = [int(s) for s in split_sizes]
+        if len(split_sizes) != size:
+            raise RuntimeError('Number of tensor splits not equal to group size')
+        if sum(split_sizes) != rows:
+            raise RuntimeError("Split sizes doesn't match total dim 0 size")
+    offsets = [0]
+    for rows_to_rank in split_sizes:
+        offsets.append(offsets[-1] + rows_to_rank * per_row)
+    return offsets
+
+
 def all_to_all_single(output, input, output_split_sizes=None, input_split_sizes=None,
                       group=None, async_op=False):
+    """Rank ``i`` sends the ``j``-th block of ``input``'s rows to rank ``j``, which receives
+    it as the ``i``-th block of ``output``'s rows. Blocks are ``input_split_sizes`` /
+    ``output_split_sizes`` rows long, or equal shares of dim 0 when those are not given."""
     g = _group(group)
-    if output_split_sizes is not None or input_split_sizes is not None:
-        raise NotImplementedError('all_to_all_single with split sizes is not supported yet')
+    size = g.size()
+    sent = _split_offsets(input, input_split_sizes, size)
+    received = _split_offsets(output, output_split_sizes, size)
     if g._nccl is not None and input._device.type == 'cuda':
-        return g._nccl.all_to_all_single(output, input, async_op)
-    send = np.ascontiguousarray(_buffer(input)[0])
-    recv = np.empty_like(send)
-    return _run(g.comm.Ialltoall(send, recv), g, async_op, lambda: _write(output, recv),
+        return g._nccl.all_to_all_single(output, input, sent, received, async_op)
+    send = np.ascontiguousarray(_buffer(input)[0]).reshape(-1)
+    recv = np.empty(output.numel(), send.dtype)
+
+    def counts(offsets):
+        return [b - a for a, b in zip(offsets, offsets[1:])], offsets[:-1]
+    return _run(g.comm.Ialltoallv([send, counts(sent)], [recv, counts(received)]), g,
+                async_op, lambda: _write(output, recv.reshape(tuple(output.shape))),
                 'all_to_all_single')
 
 

@@ -482,22 +482,21 @@ class NcclComms:
                 out._bump_version()
         return self._grouped(t, 'all_to_all', sends, recvs, finish, async_op, (sends, outs))
 
-    def all_to_all_single(self, output, input, async_op):
+    def all_to_all_single(self, output, input, sent, received, async_op):
+        """``sent``/``received``: the flat offsets of the blocks for/from each rank."""
         g = self.group
         size, me = g.size(), g.rank()
         self._same_device([output], input, 'all_to_all_single')
-        if input.numel() != output.numel() or input.numel() % size:
-            raise ValueError('all_to_all_single: input and output need the same number of '
-                             f'elements, divisible by the group size {size}')
         send, _ = self._contiguous(input)
         recv, write_back = self._contiguous(output)
-        send_chunks = send.reshape(size, -1)
-        recv_chunks = recv.reshape(size, -1)
+        send, recv_flat = send.reshape(-1), recv.reshape(-1)
+        send_chunks = [send[sent[r]:sent[r + 1]] for r in range(size)]
+        recv_chunks = [recv_flat[received[r]:received[r + 1]] for r in range(size)]
         sends = [(send_chunks[r], r) for r in range(size) if r != me]
         recvs = [(recv_chunks[r], r) for r in range(size) if r != me]
 
         def finish():
-            recv_chunks[me] = send_chunks[me]
+            recv_chunks[me][...] = send_chunks[me]
             if write_back is not None:
                 write_back()
             output._bump_version()

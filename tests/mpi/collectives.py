@@ -83,6 +83,29 @@ outs = [ember.zeros(1) for _ in range(size)]
 dist.all_to_all(outs, [ember.tensor([100.0 * rank + r]) for r in range(size)])
 assert [o.item() for o in outs] == [100.0 * r + rank for r in range(size)]
 
+# all_to_all_single: equal shares of dim 0, then uneven splits (rank j gets j + 1 rows from
+# every rank). Row i of rank r's input holds 100 r + i (and + 0.5 in its second column).
+single = ember.zeros(2 * size)
+dist.all_to_all_single(single, ember.arange(2 * size, dtype=ember.float32) + 100 * rank)
+np.testing.assert_allclose(single.numpy(), [100 * r + 2 * rank + k for r in range(size)
+                                            for k in range(2)])
+rows = size * (size + 1) // 2
+source = ember.arange(rows, dtype=ember.float64)[:, None] + 100 * rank + ember.tensor([0, 0.5])
+out = ember.zeros(size * (rank + 1), 2, dtype=ember.float64)
+dist.all_to_all_single(out, source, output_split_sizes=[rank + 1] * size,
+                       input_split_sizes=[j + 1 for j in range(size)])
+first = rank * (rank + 1) // 2    # where the rows for this rank start in every input
+expected = [[100 * r + first + i, 100 * r + first + i + 0.5]
+            for r in range(size) for i in range(rank + 1)]
+np.testing.assert_allclose(out.numpy(), expected)
+for bad in ([1] * (size + 1), [rows + 1] + [0] * (size - 1)):
+    try:
+        dist.all_to_all_single(out, source, input_split_sizes=bad)
+    except RuntimeError as error:
+        assert 'split' in str(error).lower(), error
+    else:
+        raise AssertionError('bad split sizes were accepted')
+
 if size >= 2:
     if rank == 0:
         dist.send(ember.tensor([3.0, 4.0]), dst=1)

@@ -188,6 +188,15 @@ single = on(ember.zeros(2 * size))
 dist.all_to_all_single(single, on(ember.arange(2 * size, dtype=ember.float32) + 100 * rank))
 np.testing.assert_allclose(host(single), [100 * r + 2 * rank + k for r in range(size)
                                           for k in range(2)])
+rows = size * (size + 1) // 2
+source = on(ember.arange(rows, dtype=ember.float32)[:, None] + 100 * rank +
+            ember.tensor([0, 0.5]))
+uneven = on(ember.zeros(size * (rank + 1), 2))
+dist.all_to_all_single(uneven, source, output_split_sizes=[rank + 1] * size,
+                       input_split_sizes=[j + 1 for j in range(size)])
+first = rank * (rank + 1) // 2
+np.testing.assert_allclose(host(uneven), [[100 * r + first + i, 100 * r + first + i + 0.5]
+                                          for r in range(size) for i in range(rank + 1)])
 
 if size >= 2:
     if rank == 0:
