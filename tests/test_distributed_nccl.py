@@ -216,13 +216,22 @@ def test_bfloat16_needs_nccl_bfloat16():
 @pytest.mark.parametrize('op, dtype, expected', [
     (ReduceOp.SUM, ember.float32, (0, False)), (ReduceOp.PRODUCT, ember.int64, (1, False)),
     (ReduceOp.MAX, ember.float16, (2, False)), (ReduceOp.MIN, ember.uint8, (3, False)),
-    (ReduceOp.AVG, ember.float32, (4, False)), (ReduceOp.PREMUL_SUM, ember.float32, (0, False)),
+    (ReduceOp.AVG, ember.float32, (4, False)),
     (ReduceOp.SUM, ember.bool, (2, False)),          # PyTorch: a bool sum is a max (an or)
     (ReduceOp.PRODUCT, ember.bool, (1, False)), (ReduceOp.SUM, ember.complex64, (0, False)),
     (ReduceOp.AVG, ember.complex128, (4, False)),
 ])
 def test_nccl_reduce_ops(op, dtype, expected):
     assert _comms()._op(op, ember.zeros(1, dtype=dtype)) == expected
+
+
+def test_premul_sum_without_its_factor_is_refused():
+    # PyTorch attaches the factor with _make_nccl_premul_sum; summing unscaled would be wrong.
+    with pytest.raises(ValueError, match='PREMUL_SUM'):
+        _comms()._op(ReduceOp.PREMUL_SUM, ember.zeros(1))
+    from ember.distributed import _mpi_op
+    with pytest.raises(ValueError, match='PREMUL_SUM'):
+        _mpi_op(ReduceOp.PREMUL_SUM)
 
 
 def test_avg_without_ncclavg_sums_then_divides():

@@ -349,10 +349,21 @@ def _buffer(t):
 
 _MPI_OPS = {ReduceOp.SUM: 'SUM', ReduceOp.PRODUCT: 'PROD', ReduceOp.MIN: 'MIN',
             ReduceOp.MAX: 'MAX', ReduceOp.BAND: 'BAND', ReduceOp.BOR: 'BOR',
-            ReduceOp.BXOR: 'BXOR', ReduceOp.AVG: 'SUM', ReduceOp.PREMUL_SUM: 'SUM'}
+            ReduceOp.BXOR: 'BXOR', ReduceOp.AVG: 'SUM'}
+
+
+def _refuse_premul_sum(op):
+    """PREMUL_SUM multiplies by a factor that PyTorch attaches with the private
+    ``_make_nccl_premul_sum(factor)``; ember has no such factor, so it refuses the op rather
+    than summing unscaled."""
+    if op is ReduceOp.PREMUL_SUM:
+        raise ValueError('ReduceOp.PREMUL_SUM needs the factor that '
+                         'torch.distributed._make_nccl_premul_sum attaches, which ember does '
+                         'not support: multiply the tensor by the factor and use ReduceOp.SUM')
 
 
 def _mpi_op(op):
+    _refuse_premul_sum(op)
     if op not in _MPI_OPS:
         raise ValueError(f'unknown reduce op {op}')
     return getattr(_mpi(), _MPI_OPS[op])

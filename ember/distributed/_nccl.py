@@ -31,7 +31,7 @@ import numpy as np
 
 from .. import _dtype as dt
 from .._device import backend_of
-from . import DistBackendError, ReduceOp, Work, _run
+from . import DistBackendError, ReduceOp, Work, _refuse_premul_sum, _run
 
 _UNIQUE_ID_BYTES = 128
 
@@ -45,8 +45,7 @@ _TYPE_NAMES = {
     dt.complex64: ('NCCL_FLOAT32', 2), dt.complex128: ('NCCL_FLOAT64', 2),
 }
 _OP_NAMES = {ReduceOp.SUM: 'NCCL_SUM', ReduceOp.PRODUCT: 'NCCL_PROD',
-             ReduceOp.MIN: 'NCCL_MIN', ReduceOp.MAX: 'NCCL_MAX', ReduceOp.AVG: 'NCCL_AVG',
-             ReduceOp.PREMUL_SUM: 'NCCL_SUM'}   # ember's PREMUL_SUM carries no factor
+             ReduceOp.MIN: 'NCCL_MIN', ReduceOp.MAX: 'NCCL_MAX', ReduceOp.AVG: 'NCCL_AVG'}
 
 
 def load():
@@ -195,6 +194,7 @@ class NcclComms:
         (AVG where NCCL has no ncclAvg)."""
         if not isinstance(op, ReduceOp):
             raise ValueError(f'unknown reduce op {op}')
+        _refuse_premul_sum(op)
         if op in (ReduceOp.BAND, ReduceOp.BOR, ReduceOp.BXOR):
             raise ValueError(f'Cannot use ReduceOp.{op.name} with NCCL')
         if t._dtype is dt.bool:
@@ -202,8 +202,7 @@ class NcclComms:
                 return self.ops[ReduceOp.MAX], False   # logical or, without uint8 overflow
             if op is ReduceOp.AVG:
                 raise TypeError('Cannot use ReduceOp.AVG with boolean inputs')
-        if t._dtype.is_complex and op not in (ReduceOp.SUM, ReduceOp.AVG,
-                                              ReduceOp.PREMUL_SUM):
+        if t._dtype.is_complex and op not in (ReduceOp.SUM, ReduceOp.AVG):
             raise ValueError(f'{name} does not support {op} on complex tensors')
         if op is ReduceOp.AVG and op not in self.ops:
             return self.ops[ReduceOp.SUM], True
