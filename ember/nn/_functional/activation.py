@@ -841,13 +841,21 @@ def glu(input, dim=-1):
 def _softmax_forward(x, dim, log):
     # (IEEE warnings from NumPy, e.g. rows of -inf, are silenced for ember's modules)
     work = x.astype(_F32) if is_half(x.dtype) else x
-    if work.ndim == 0:
-        shifted = work - work
+    if not work.size:
+        out = work.copy()
+    elif work.ndim == 0:
+        zero = work - work
+        out = _arr(zero - np.log(np.exp(zero)) if log else np.exp(zero) / np.exp(zero))
     else:
-        shifted = work - work.max(axis=dim, keepdims=True) if work.size else work
-    e = np.exp(shifted)
-    s = e.sum(axis=dim, keepdims=True) if work.ndim else e
-    out = _arr(shifted - np.log(s) if log else e / s)
+        # ``shifted`` is a fresh array: the result is formed in it, saving two 4 MB-scale
+        # allocations per call on a vocabulary-sized input.
+        shifted = work - work.max(axis=dim, keepdims=True)
+        if log:
+            shifted -= np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
+        else:
+            np.exp(shifted, out=shifted)
+            shifted /= shifted.sum(axis=dim, keepdims=True)
+        out = shifted
     # PyTorch's softmax kernels write a contiguous result whatever the input's layout
     if not out.flags.c_contiguous:
         out = out.copy(order='C')
@@ -867,9 +875,10 @@ class Softmax(Op):
         dim = self.args[1]
         if not _grad_state.enabled:
             yd, gd = y._data, grad._data
-            gy = gd * yd
-            out = gy - yd * (gy.sum(axis=dim, keepdims=True) if yd.ndim else gy)
-            return (make_tensor(_arr(out), y._dtype, y._device),)
+            gy = _arr(gd * yd)
+            total = _arr(yd * (gy.sum(axis=dim, keepdims=True) if yd.ndim else gy))
+            np.subtract(gy, total, out=gy)
+            return (make_tensor(gy, y._dtype, y._device),)
         gy = grad * y
         return (gy - y * (gy.sum(dim, keepdim=True) if y.dim() else gy),)
 
@@ -888,8 +897,10 @@ class LogSoftmax(Op):
         if not _grad_state.enabled:
             yd, gd = y._data, grad._data
             total = gd.sum(axis=dim, keepdims=True) if yd.ndim else gd
-            out = gd - np.exp(yd) * total
-            return (make_tensor(_arr(out).astype(yd.dtype, copy=False), y._dtype, y._device),)
+            out = _arr(np.exp(yd))
+            out *= total
+            np.subtract(gd, out, out=out)
+            return (make_tensor(out.astype(yd.dtype, copy=False), y._dtype, y._device),)
         return (grad - y.exp() * (grad.sum(dim, keepdim=True) if y.dim() else grad),)
 
 
