@@ -112,14 +112,20 @@ _CTYPE = {'bool': 'bool', 'uint8': 'uint8_t', 'int8': 'int8_t', 'int16': 'int16_
           'complex64': 'c10::complex<float>', 'complex128': 'c10::complex<double>'}
 
 
-def _check_scalar(value, d, type_name=None):
+# The largest finite float16 and bfloat16 values.
+_HALF_MAX = {'float16': 65504.0, 'bfloat16': 3.3895313892515355e38}
+
+
+def _check_scalar(value, d, type_name=None, check_half=False):
     """PyTorch's checked conversion of a Python number to dtype ``d``: RuntimeError when
     the value cannot be represented (unsigned types also take negatives down to -max,
-    which wrap; float16/bfloat16 and infinities are never checked)."""
+    which wrap; infinities are never checked). float16/bfloat16 are checked against their
+    largest finite value only with ``check_half``: PyTorch's fill kernel checks them, its
+    one-element fill and its indexed writes do not."""
     name = _CTYPE[d.name] if type_name is None else type_name
     message = f'value cannot be converted to type {name} without overflow'
     if isinstance(value, complex):
-        if d.category < _COMPLEX and value.imag != 0:
+        if d.category < _COMPLEX and value.imag != 0 and d is not dt.bool:
             raise RuntimeError(message)
         value = value.real if d.category < _COMPLEX else value
     if d is dt.bool or d.category == _COMPLEX or isinstance(value, bool):
@@ -136,6 +142,9 @@ def _check_scalar(value, d, type_name=None):
             raise RuntimeError(message)
     elif d is dt.float32 and isinstance(value, (int, float)) and not math.isinf(value) and \
             abs(value) > 3.4028234663852886e38:
+        raise RuntimeError(message)
+    elif check_half and d.name in _HALF_MAX and isinstance(value, (int, float)) and \
+            not math.isinf(value) and abs(value) > _HALF_MAX[d.name]:
         raise RuntimeError(message)
 
 
@@ -585,8 +594,8 @@ def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None,
                         f"{type(size).__name__}")
     fill_value = _fill_number(fill_value, 'full')
     d = _out_dtype(_check_dtype(dtype, 'full'), out, 'full') or dt.scalar_dtype(fill_value)
-    _check_scalar(fill_value, d)
     shape = parse_size((size,), 'full')
+    _check_scalar(fill_value, d, check_half=math.prod(shape) != 1)
     array = np.full(shape, _as_fill(fill_value, d), dtype=d.numpy_dtype)
     return _result(array, d, to_device(device), requires_grad, out, 'full')
 
@@ -598,6 +607,9 @@ def _as_fill(value, d):
     if d.category == _INT and not isinstance(value, bool):
         return np.array(value).astype(np.float64 if isinstance(value, float) else np.int64) \
             .astype(d.numpy_dtype)   # truncation, and wrapping for unsigned types
+    if d.name in _HALF_MAX and isinstance(value, float):
+        with np.errstate(over='ignore'):   # a checked value may still round to infinity
+            return np.array(value).astype(d.numpy_dtype)
     return value
 
 

@@ -960,7 +960,9 @@ RightShift = _bitwise('RightShift', np.right_shift, 'rshift_cpu', shift=True)
 # ---------------------------------------------------------------------------------------
 def copy_into_out(result, out, name=None):
     """Write an op's result into ``out=`` (resizing ``out`` like PyTorch when its shape
-    differs: silently when it is empty, with PyTorch's deprecation warning otherwise)."""
+    differs: silently when it is empty, with PyTorch's deprecation warning otherwise). An
+    ``out`` whose elements share memory (expanded) is refused, as PyTorch's elementwise ops
+    do."""
     if not isinstance(out, Tensor):
         raise TypeError(f'argument \'out\' must be Tensor, not {type(out).__name__}')
     if _grad_state.enabled and (out._requires_grad or result._requires_grad):
@@ -988,6 +990,8 @@ def copy_into_out(result, out, name=None):
         out._data = result._data.astype(out._dtype.numpy_dtype)
         out._storage = None
         out._stride = None
+    elif _overlaps_itself(out._data):
+        _refuse_overlap()
     elif type(out._data) is _ndarray:
         np.copyto(out._data, result._data, casting='unsafe')
     else:
@@ -1007,21 +1011,35 @@ def check_inplace(target, name='', written=None, aliasing_ok=False):
         raise RuntimeError('a leaf Variable that requires grad is being used in an in-place '
                            'operation.')
     data = target._data if written is None else written
-    if data.ndim and data.size > 1 and not aliasing_ok:
-        if builtins.any(st == 0 and s > 1 for s, st in zip(data.shape, data.strides)):
-            raise RuntimeError('unsupported operation: more than one element of the written-to '
-                               'tensor refers to a single memory location. Please clone() the '
-                               'tensor before performing the operation.')
+    if not aliasing_ok and _overlaps_itself(data):
+        _refuse_overlap()
 
 
-def apply_inplace(target, result):
-    """Write an out-of-place result into ``target`` and give it the result's history."""
+def _overlaps_itself(data):
+    """Whether elements of the array share memory (a broadcast, expanded dim)."""
+    return data.ndim and data.size > 1 and builtins.any(
+        st == 0 and s > 1 for s, st in zip(data.shape, data.strides))
+
+
+def _refuse_overlap():
+    raise RuntimeError('unsupported operation: more than one element of the written-to tensor '
+                       'refers to a single memory location. Please clone() the tensor before '
+                       'performing the operation.')
+
+
+def check_inplace_result(target, result):
+    """PyTorch's errors when an op's result cannot be written back into ``target``."""
     if not dt.can_cast(result._dtype, target._dtype):
         raise RuntimeError(f'result type {_type_name(result._dtype)} can\'t be cast to the '
                            f'desired output type {_type_name(target._dtype)}')
     if result._data.shape != target._data.shape:
         raise RuntimeError(f'output with shape {list(target._data.shape)} doesn\'t match the '
                            f'broadcast shape {list(result._data.shape)}')
+
+
+def apply_inplace(target, result):
+    """Write an out-of-place result into ``target`` and give it the result's history."""
+    check_inplace_result(target, result)
     if type(target._data) is _ndarray:
         np.copyto(target._data, result._data, casting='unsafe')
     else:

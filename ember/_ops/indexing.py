@@ -749,19 +749,12 @@ def getitem(self, index):
 _INT_C_NAMES = {'int8': 'int8_t', 'int16': 'int16_t', 'int32': 'int', 'int64': 'int64_t'}
 
 
-def _scalar_value(value, dtype):
+def _scalar_value(value, dtype, check_half=False):
     """A Python number converted to ``dtype`` with PyTorch's overflow check."""
-    if isinstance(value, complex) and not dtype.is_complex:
-        raise RuntimeError(f'value cannot be converted to type {_c_name(dtype)} without '
-                           'overflow')
-    if dtype.category == 1 and dtype is not dt.uint8:
-        info = np.iinfo(dtype.numpy_dtype)
-        if isinstance(value, float) and value != value:
-            raise RuntimeError(f'value cannot be converted to type {_c_name(dtype)} without '
-                               'overflow')
-        if not info.min <= value <= info.max:
-            raise RuntimeError(f'value cannot be converted to type {_c_name(dtype)} without '
-                               'overflow')
+    from .creation import _check_scalar
+    _check_scalar(value, dtype, check_half=check_half)
+    if isinstance(value, complex) and not dtype.is_complex and dtype is not dt.bool:
+        value = value.real   # the check above allowed only a zero imaginary part
     with np.errstate(all='ignore'):
         return np.array(value).astype(dtype.numpy_dtype)
 
@@ -938,6 +931,9 @@ def _plain_item(item):
 
 
 _FAST_VALUES = (int, float, bool)
+# Larger floats take the full path: they may overflow float16 (NumPy warns) or float32
+# (PyTorch raises).
+_FAST_FLOAT_MAX = 65504.0
 
 
 def setitem(self, index, value):
@@ -945,7 +941,8 @@ def setitem(self, index, value):
     tensor broadcast to the indexed shape (cast to ``t``'s dtype for basic indices; advanced
     indices need the same dtype, as in PyTorch)."""
     if type(value) in _FAST_VALUES and not self._requires_grad and \
-            type(self._data) is _ndarray:
+            type(self._data) is _ndarray and (type(value) is not float or
+                                              abs(value) <= _FAST_FLOAT_MAX):
         # Fast path: a number written at ints and slices needs no history; NumPy does the
         # write, and anything unusual (bounds, overflow, read-only) takes the full path.
         kind = type(index)
@@ -1258,6 +1255,25 @@ class MaskedFillTensor(MaskedFill):
     node_name = 'MaskedFillBackward1'
 
 
+def _fill_value(input, value, name):
+    """The scalar (a number or 0-d tensor) that ``name`` writes, in ``input``'s dtype, with
+    PyTorch's checked conversion."""
+    if isinstance(value, Tensor):
+        if value._data.ndim:
+            raise RuntimeError(f'{name} only supports a 0-dimensional value tensor, but got '
+                               f'tensor with {value._data.ndim} dimension(s).')
+        value = value.item()
+    else:
+        from .elementwise import _check_number
+        _check_number(value, 'value')
+        if isinstance(value, np.generic):
+            value = value.item()
+    if name == 'index_fill_' and isinstance(value, complex) and not input._dtype.is_complex:
+        raise RuntimeError('index_fill_(): Converting complex Scalar to non-complex type is not '
+                           'supported')
+    return _scalar_value(value, input._dtype, check_half=True)
+
+
 def masked_fill(input, mask, value):
     """``value`` (a number or 0-d tensor) where the bool ``mask`` is True, ``input`` elsewhere;
     ``input`` and ``mask`` broadcast."""
@@ -1268,16 +1284,7 @@ def masked_fill(input, mask, value):
                            f'{_long_type_name(mask._dtype)}')
     _same_device(input, mask)
     value_tensor = value if isinstance(value, Tensor) else None
-    if value_tensor is not None:
-        if value_tensor._data.ndim != 0:
-            raise RuntimeError('masked_fill_ only supports a 0-dimensional value tensor, but got '
-                               f'tensor with {value_tensor._data.ndim} dimension(s).')
-        fill = value_tensor._host_array().astype(input._dtype.numpy_dtype)
-    else:
-        from .elementwise import _check_number
-        _check_number(value, 'value')
-        fill = _scalar_value(value.item() if isinstance(value, np.generic) else value,
-                             input._dtype)
+    fill = _fill_value(input, value, 'masked_fill_')
     shape = _broadcast_pair(input, mask)
     data = np.where(mask._data, fill, input._data)
     if data.shape != shape:
@@ -1583,16 +1590,7 @@ def index_fill(input, dim, index, value):
     idx = index._host_array().reshape(-1)
     _same_device(input, index)
     value_tensor = value if isinstance(value, Tensor) else None
-    if value_tensor is not None:
-        if value_tensor._data.ndim:
-            raise RuntimeError('index_fill_ only supports a 0-dimensional value tensor, but got '
-                               f'tensor with {value_tensor._data.ndim} dimension(s).')
-        fill = value_tensor._host_array().astype(input._dtype.numpy_dtype)
-    else:
-        from .elementwise import _check_number
-        _check_number(value, 'value')
-        fill = _scalar_value(value.item() if isinstance(value, np.generic) else value,
-                             input._dtype)
+    fill = _fill_value(input, value, 'index_fill_')
     size = input._data.shape[dim] if ndim else 1
     _check_bounds(idx, size, dim, exc=IndexError, negative=True)
     data = clone_preserve(input)
@@ -2194,6 +2192,51 @@ def take_along_dim(input, indices, dim=None, *, out=None):
 # ---------------------------------------------------------------------------------------
 # methods and in-place variants
 # ---------------------------------------------------------------------------------------
+def _through_expanded(method, fn, write, example):
+    """The in-place ``method`` of ``fn``, except on a tensor whose elements share memory
+    (``expand``): there PyTorch still writes through, with a deprecation warning, since every
+    element aliased to one address receives the same value. ``write(array, *args)`` does the
+    write on a writable alias of the tensor's array. A write that autograd must record keeps
+    the overlap error (PyTorch records it through as_strided)."""
+    def method_(self, *args, **kwargs):
+        data = self._data
+        from .elementwise import _overlaps_itself, check_inplace_result
+        if not _overlaps_itself(data) or (_grad_state.enabled and (self._requires_grad or any(
+                isinstance(a, Tensor) and a._requires_grad for a in args))):
+            return method(self, *args, **kwargs)
+        check_inplace_result(self, fn(self, *args, **kwargs))   # PyTorch's checks
+        warnings.warn(f'Use of {fn.__name__}_ on expanded tensors is deprecated. Please clone() '
+                      'the tensor before performing this operation. This also applies to '
+                      f'advanced indexing e.g. {example}', UserWarning, stacklevel=2)
+        write(_writable_alias(data), self, *args, **kwargs)
+        self._bump_version()
+        return self
+    method_.__name__ = method.__name__
+    method_.__doc__ = method.__doc__
+    return method_
+
+
+def _write_masked_fill(view, self, mask, value):
+    view[np.broadcast_to(mask._host_array(), view.shape)] = _fill_value(self, value, '')
+
+
+def _write_index_fill(view, self, dim, index, value):
+    dim = _wrap_dim(dim, view.ndim)
+    _moved(view, dim)[index._host_array().reshape(-1)] = _fill_value(self, value, '')
+
+
+def _write_index_put(view, self, indices, values, accumulate=False):
+    advanced = _index_put_items(self, indices)
+    key = adv_key(advanced) if advanced else ()
+    out_shape = advanced_result(view.shape, (), advanced, layout=False)[0] if advanced \
+        else view.shape
+    source = _write(view, values._host_array(), out_shape, True)
+    if accumulate:
+        np.add.at(view, _int_key(key), source)
+    else:
+        view[key if key else Ellipsis] = source
+
+
 def _install():
     from .elementwise import inplace
     for name in ['nonzero', 'argwhere', 'masked_fill', 'masked_select', 'masked_scatter',
@@ -2201,9 +2244,14 @@ def _install():
                  'scatter', 'scatter_add', 'scatter_reduce', 'gather', 'take',
                  'take_along_dim', 'put']:
         setattr(Tensor, name, globals()[name])
-    for name in ['masked_fill', 'masked_scatter', 'index_add', 'index_copy', 'index_fill',
-                 'index_put', 'scatter', 'scatter_add', 'scatter_reduce', 'put']:
+    for name in ['masked_scatter', 'index_add', 'index_copy', 'scatter', 'scatter_add',
+                 'scatter_reduce', 'put']:
         setattr(Tensor, name + '_', inplace(globals()[name]))
+    for name, write, example in [('masked_fill', _write_masked_fill, 'tensor[mask] = scalar'),
+                                 ('index_fill', _write_index_fill, 'tensor[mask] = scalar'),
+                                 ('index_put', _write_index_put, 'tensor[indices] = tensor')]:
+        setattr(Tensor, name + '_', _through_expanded(inplace(globals()[name]), globals()[name],
+                                                      write, example))
     Tensor.where = _where_method
     Tensor.__getitem__ = getitem
     Tensor.__setitem__ = setitem

@@ -294,13 +294,18 @@ def fill_(self, value):
         if value._data.ndim:
             raise RuntimeError('fill_ only supports 0-dimension value tensor but got tensor '
                                f'with {value._data.ndim} dimensions.')
-        value = value.item()
+        with np.errstate(all='ignore'):   # a tensor's value is cast unchecked, as in a copy
+            fill = np.array(value.item()).astype(self._dtype.numpy_dtype)
+    else:
+        from .indexing import _scalar_value
+        fill = _scalar_value(value.item() if isinstance(value, np.generic) else value,
+                             self._dtype, check_half=self._data.size != 1)
     check_inplace(self, aliasing_ok=True)  # a constant may land on one address many times
     data = self._data
     if not data.flags.writeable:  # an expanded tensor
         from .indexing import _writable_alias
         data = _writable_alias(data)
-    data[...] = np.array(value).astype(self._dtype.numpy_dtype)
+    data[...] = fill
     self._bump_version()
     return self
 
