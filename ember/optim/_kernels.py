@@ -42,31 +42,34 @@ def add_(a, b, alpha=1):
     return a
 
 
-def addcmul_(a, b, c, value=1):
+# ``scratch``: an array shaped and typed like the result that the helper may use for its
+# temporary (an optimizer step then allocates one buffer per parameter, not one per formula).
+
+def addcmul_(a, b, c, value=1, scratch=None):
     """``a.addcmul_(b, c, value=value)``: ``a + value * b * c``."""
     if value == 1:
-        t = np.multiply(b, c)
+        t = np.multiply(b, c, out=scratch)
     else:
-        t = np.multiply(b, value)
+        t = np.multiply(b, value, out=scratch)
         t *= c
     a += t
     return a
 
 
-def addcdiv_(a, b, c, value=1):
+def addcdiv_(a, b, c, value=1, scratch=None):
     """``a.addcdiv_(b, c, value=value)``: ``a + value * b / c``."""
     if value == 1:
-        t = np.divide(b, c)
+        t = np.divide(b, c, out=scratch)
     else:
-        t = np.multiply(b, value)
+        t = np.multiply(b, value, out=scratch)
         t /= c
     a += t
     return a
 
 
-def lerp_(a, end, weight):
+def lerp_(a, end, weight, scratch=None):
     """``a.lerp_(end, weight)`` with a scalar weight, using PyTorch's two-sided formula."""
-    t = np.subtract(end, a)
+    t = np.subtract(end, a, out=scratch)
     if abs(weight) < 0.5:
         t *= weight
         a += t

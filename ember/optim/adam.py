@@ -156,9 +156,12 @@ def adam(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, for
             p, grad = real_view(p), real_view(grad)
             exp_avg, exp_avg_sq = real_view(exp_avg), real_view(exp_avg_sq)
 
-        lerp_(exp_avg, grad, 1 - beta1)
+        # one temporary for the three formulas below (they would allocate one each)
+        scratch = np.empty_like(exp_avg) if exp_avg.shape == grad.shape and \
+            exp_avg.dtype == grad.dtype else None
+        lerp_(exp_avg, grad, 1 - beta1, scratch)
         exp_avg_sq *= beta2
-        addcmul_(exp_avg_sq, grad, grad, 1 - beta2)
+        addcmul_(exp_avg_sq, grad, grad, 1 - beta2, scratch)
 
         step = float(step_t._data)
         bias_correction1 = 1 - beta1 ** step
@@ -174,5 +177,5 @@ def adam(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, for
             denom = np.sqrt(exp_avg_sq)
         denom /= bias_correction2_sqrt
         denom += eps
-        addcdiv_(p, exp_avg, denom, -step_size)
+        addcdiv_(p, exp_avg, denom, -step_size, scratch)
         param._bump_version()
