@@ -132,22 +132,25 @@ def infer_size(shape, numel):
 
 
 def broadcast_shapes(*shapes):
-    """The shape that all ``shapes`` broadcast to; RuntimeError naming the clash otherwise."""
-    ndim = max((len(s) for s in shapes), default=0)
-    result = [1] * ndim
-    for shape in shapes:
-        offset = ndim - len(shape)
-        for i, size in enumerate(shape):
-            current = result[offset + i]
-            if current == size or size == 1:
-                continue
-            if current == 1:
-                result[offset + i] = size
-            else:
-                raise RuntimeError(
-                    f'The size of tensor a ({current}) must match the size of tensor b '
-                    f'({size}) at non-singleton dimension {i}')
-    return tuple(result)
+    """The shape that all ``shapes`` broadcast to; RuntimeError naming the clash otherwise
+    (PyTorch's message: shapes are merged pairwise and compared from the last dim)."""
+    if not shapes:
+        return ()
+    result = tuple(shapes[0])
+    for shape in shapes[1:]:
+        if shape == result:
+            continue
+        ndim = max(len(result), len(shape))
+        merged = [1] * ndim
+        for i in range(ndim - 1, -1, -1):
+            a = result[i - ndim + len(result)] if i - ndim + len(result) >= 0 else 1
+            b = shape[i - ndim + len(shape)] if i - ndim + len(shape) >= 0 else 1
+            if a != b and a != 1 and b != 1:
+                raise RuntimeError(f'The size of tensor a ({a}) must match the size of tensor '
+                                   f'b ({b}) at non-singleton dimension {i}')
+            merged[i] = b if a == 1 else a
+        result = tuple(merged)
+    return result
 
 
 def normalize_dim(dim, ndim, wrap_scalar=True):

@@ -183,15 +183,7 @@ def _shape(x):
 
 def _broadcast_error(*operands):
     """PyTorch's error for shapes that do not broadcast (dims counted in the result)."""
-    shapes = [_shape(x) for x in operands]
-    ndim = builtins.max(len(s) for s in shapes)
-    for i in range(ndim):
-        sizes = [s[i - ndim + len(s)] if i - ndim + len(s) >= 0 else 1 for s in shapes]
-        big = [s for s in sizes if s != 1]
-        if big and builtins.any(s != big[0] for s in big):
-            raise RuntimeError(f'The size of tensor a ({big[0]}) must match the size of '
-                               f'tensor b ({next(s for s in big if s != big[0])}) at '
-                               f'non-singleton dimension {i}')
+    _layout.broadcast_shapes(*[_shape(x) for x in operands])
 
 
 def _device_of(*tensors):

@@ -1235,7 +1235,8 @@ def argwhere(input):
 # masks: masked_fill, masked_select, masked_scatter
 # ---------------------------------------------------------------------------------------
 def _broadcast_pair(input, mask):
-    shape = _layout.broadcast_shapes(input._data.shape, mask._data.shape)
+    # the mask first: PyTorch's error then names the same sizes as tensor a and b
+    shape = _layout.broadcast_shapes(mask._data.shape, input._data.shape)
     return shape
 
 

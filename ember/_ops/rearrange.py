@@ -580,11 +580,16 @@ def broadcast_shapes(*shapes):
         if any(x < 0 for x in s):
             raise RuntimeError('Trying to create tensor with negative dimension '
                                f'{min(s)}: {list(s)}')
-    try:
-        return Size(_layout.broadcast_shapes(*normalized))
-    except RuntimeError:
-        raise RuntimeError('Shape mismatch: objects cannot be broadcast to a single shape') \
-            from None
+    common = [1] * max((len(s) for s in normalized), default=0)
+    for position, s in enumerate(normalized):
+        for i in range(-1, -1 - len(s), -1):
+            if common[i] == 1:
+                common[i] = s[i]
+            elif s[i] != 1 and s[i] != common[i]:
+                raise RuntimeError(f'Attempting to broadcast a dimension of length {s[i]} at '
+                                   f'{i}! Mismatching argument at index {position} had {s}; but '
+                                   f'expected shape should be broadcastable to {common}')
+    return Size(common)
 
 
 def broadcast_to(input, *size):
