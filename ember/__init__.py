@@ -70,7 +70,8 @@ def numel(input):
 
 def is_nonzero(input):
     if input.numel() != 1:
-        raise RuntimeError('Boolean value of Tensor with more than one value is ambiguous')
+        from ._tensor import _ambiguous
+        raise RuntimeError(_ambiguous(input.numel()))
     return builtins_bool(input.item())
 
 

@@ -8,6 +8,8 @@ PyTorch's strides explicitly where NumPy would report other values for size-1 di
 
 The op families in ``ember/_ops`` attach their functions to this class as methods.
 """
+import warnings
+
 import numpy as np
 
 from . import _dtype as dt
@@ -65,6 +67,28 @@ class Size(tuple):
 
 _new = object.__new__
 _size = tuple.__new__   # Size from a tuple of ints known to be valid (the hot path)
+
+
+def _ambiguous(size):
+    return (f'Boolean value of Tensor with {"no values" if size == 0 else "more than one value"}'
+            ' is ambiguous')
+
+
+def require_grad(t):
+    """``requires_grad=True`` of a factory function or Parameter (PyTorch's message differs
+    from ``requires_grad_``'s)."""
+    if not (t._dtype.is_floating_point or t._dtype.is_complex):
+        raise RuntimeError('Only Tensors of floating point and complex dtype can require '
+                           'gradients')
+    return t.requires_grad_(True)
+
+
+_NON_LEAF_GRAD = (
+    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
+    "attribute won't be populated during autograd.backward(). If you indeed want the .grad "
+    "field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. "
+    "If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor "
+    "instead. See github.com/pytorch/pytorch/pull/30531 for more information.")
 
 
 class Tensor:
@@ -184,7 +208,7 @@ class Tensor:
 
     def is_nonzero(self):
         if self._data.size != 1:
-            raise RuntimeError('Boolean value of Tensor with more than one value is ambiguous')
+            raise RuntimeError(_ambiguous(self._data.size))
         return bool(self._data.reshape(()))
 
     def is_inference(self):
@@ -286,6 +310,9 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, value):
+        if value and not (self._dtype.is_floating_point or self._dtype.is_complex):
+            raise RuntimeError('only Tensors of floating point and complex dtype can require '
+                               'gradients')
         self.requires_grad_(value)
 
     def requires_grad_(self, requires_grad=True):
@@ -313,6 +340,8 @@ class Tensor:
 
     @property
     def grad(self):
+        if self._grad is None and self._grad_fn is not None and not self._retains_grad:
+            warnings.warn(_NON_LEAF_GRAD, UserWarning, stacklevel=2)
         return self._grad
 
     @grad.setter
@@ -364,9 +393,13 @@ class Tensor:
         return self.__repr__()
 
     def __format__(self, spec):
-        if self._data.ndim == 0 and spec:
-            return format(self.item(), spec)
-        return object.__format__(self.__repr__(), spec)
+        # f'{loss}' of a 0-d tensor shows its number, as in PyTorch (subclasses such as
+        # Parameter keep their printed form)
+        if self._data.ndim == 0 and type(self) is Tensor:
+            return format(self.detach().item(), spec)
+        if spec:
+            raise TypeError('unsupported format string passed to Tensor.__format__')
+        return str(self)
 
     def __len__(self):
         if self._data.ndim == 0:
@@ -383,8 +416,7 @@ class Tensor:
 
     def __bool__(self):
         if self._data.size != 1:
-            raise RuntimeError(
-                'Boolean value of Tensor with more than one value is ambiguous')
+            raise RuntimeError(_ambiguous(self._data.size))
         return bool(self._data.reshape(()))
 
     def _scalar_or_raise(self):

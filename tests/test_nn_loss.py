@@ -167,7 +167,6 @@ LOSSES += [
     ('ce-empty', lambda L, x, y: F(L).cross_entropy(x[:0], i64(L, np.zeros(0, np.int64)),
                                                     reduction='sum')),
     ('ce-transposed', lambda L, x, y: F(L).cross_entropy(x.t(), i64(L, [0, 1, 2, 3, 0]))),
-    ('nll-1d-target-1', lambda L, x, y: F(L).nll_loss(x[0], i64(L, [2]))),
     ('cosine-embedding-0d', lambda L, x, y: F(L).cosine_embedding_loss(x[0], y[0],
                                                                        t(L, -1.0))),
     ('multi-margin-1d', lambda L, x, y: F(L).multi_margin_loss(x[0], i64(L, 2),
@@ -194,6 +193,29 @@ def test_loss_float64_matches_torch(name, fn):
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
         check(with_grads(fn, 'float64'), rtol=1e-10, atol=1e-12, check_repr=False)
+
+
+@requires_torch
+@pytest.mark.parametrize('loss', ['nll_loss', 'cross_entropy'])
+@pytest.mark.parametrize('reduction', ['mean', 'sum', 'none'])
+def test_one_unbatched_sample_with_a_one_element_target(loss, reduction):
+    # input (C,) with target [c] is the 0-d target case (a single-sample training loop:
+    # criterion(model(x), torch.tensor([y]))). PyTorch computes this forward, but its
+    # backward then raises a size mismatch; ember's backward gives the 0-d target's gradient.
+    check(lambda L: getattr(F(L), loss)(t(L, X[0]), i64(L, [2]), reduction=reduction),
+          rtol=1e-6)
+    x = ember.tensor(X[0], requires_grad=True)
+    getattr(ember.nn.functional, loss)(x, ember.tensor([2]), reduction=reduction).backward()
+    expected = ember.tensor(X[0], requires_grad=True)
+    getattr(ember.nn.functional, loss)(expected, ember.tensor(2),
+                                       reduction=reduction).backward()
+    assert ember.equal(x.grad, expected.grad)
+
+
+@requires_torch
+def test_batch_with_a_0d_target_is_a_batch_size_error():
+    check(lambda L: F(L).cross_entropy(t(L, X[:1]), i64(L, 1)), match_message=True)
+    check(lambda L: F(L).nll_loss(t(L, X), i64(L, 1)), match_message=True)
 
 
 @requires_torch

@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import _dtype as dt
 from .._device import CPU, to_device, backend_of
-from .._tensor import Tensor, make_tensor, make_view
+from .._tensor import Tensor, make_tensor, make_view, require_grad
 
 __all__ = ['tensor', 'as_tensor', 'from_numpy', 'zeros', 'ones', 'empty', 'full',
            'zeros_like', 'ones_like', 'empty_like', 'full_like', 'arange', 'range',
@@ -78,7 +78,7 @@ def _on_device(array, device):
 def _finish(array, dtype, device, requires_grad):
     t = make_tensor(_on_device(array, device), dtype, device)
     if requires_grad:
-        t.requires_grad_(True)
+        require_grad(t)
     return t
 
 
@@ -101,7 +101,7 @@ def _result(array, dtype, device, requires_grad, out, name):
     from .elementwise import copy_into_out
     copy_into_out(make_tensor(_on_device(array, out._device), dtype, out._device), out, name)
     if requires_grad:
-        out.requires_grad_(True)
+        require_grad(out)
     return out
 
 
@@ -492,7 +492,7 @@ def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):
     else:
         result = as_tensor(obj, dtype=dtype, device=device)
     if requires_grad:
-        result.requires_grad_(True)
+        require_grad(result)
     return result
 
 
@@ -629,7 +629,7 @@ def empty_strided(size, stride, *, dtype=None, layout=None, device=None, require
     base = make_tensor(buffer, d, to_device(device))
     t = make_view(base, _on_device(array, base._device), stride, keep_base=False)
     if requires_grad:
-        t.requires_grad_(True)
+        require_grad(t)
     return t
 
 
@@ -1120,7 +1120,7 @@ def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False, layo
             _check_python_values(array, d)
         result = _finish(_cast(array, d), d, dev, False)
     if requires_grad:
-        result.requires_grad_(True)
+        require_grad(result)
     return result
 
 

@@ -355,13 +355,14 @@ def parse_index(self, index, bare_slice=False):
     d = 0          # dim of the input
     r = 0          # dim of the view
     kind_name = 'slice' if bare_slice else None
-    for it in items:
+    for position, it in enumerate(items):
         kind = type(it)
         if kind is int:
             size = shape[d]
             if it < -size or it >= size:
-                raise IndexError(f'index {it} is out of bounds for dimension {r} with size '
-                                 f'{size}')
+                # PyTorch names the item's position in the index, not a dim of the tensor
+                raise IndexError(f'index {it} is out of bounds for dimension {position} with '
+                                 f'size {size}')
             if it < 0:
                 it += size
             key.append(it)

@@ -703,10 +703,12 @@ def _addmm_checks(input, mat1, mat2, x, y):
     if x.shape[1] != y.shape[0]:
         raise RuntimeError(f'mat1 and mat2 shapes cannot be multiplied ({x.shape[0]}x'
                            f'{x.shape[1]} and {y.shape[0]}x{y.shape[1]})')
-    if input._dtype is not mat2._dtype or mat1._dtype is not mat2._dtype:
-        first = input._dtype if input._dtype is not mat2._dtype else mat1._dtype
+    if input._dtype is not mat2._dtype:
         raise RuntimeError(f'self and mat2 must have the same dtype, but got '
-                           f'{_type_name(first)} and {_type_name(mat2._dtype)}')
+                           f'{_type_name(input._dtype)} and {_type_name(mat2._dtype)}')
+    if mat1._dtype is not mat2._dtype:
+        raise RuntimeError(f'mat1 and mat2 must have the same dtype, but got '
+                           f'{_type_name(mat1._dtype)} and {_type_name(mat2._dtype)}')
     _no_bool(mat1._dtype, 'addmm_impl_cpu_')
 
 

@@ -1,5 +1,5 @@
 """Parameter and Buffer: tensors that Modules register automatically."""
-from .._tensor import Tensor
+from .._tensor import Tensor, require_grad
 from .._ops.creation import empty
 
 __all__ = ['Parameter', 'Buffer', 'UninitializedParameter', 'UninitializedBuffer',
@@ -16,7 +16,7 @@ class Parameter(Tensor):
         result = data.detach().as_subclass(cls)
         result._requires_grad = False
         if requires_grad:
-            result.requires_grad_(True)
+            require_grad(result)
         return result
 
     def __repr__(self):

@@ -715,6 +715,8 @@ def _check_tensors(input, weight, bias, nd, transposed, groups, name):
         raise RuntimeError(f'expected stride to be a single integer value or a list of '
                            f'{weight.dim() - 2} values to match the convolution dimensions, '
                            f'but got stride=[{", ".join(["1"] * nd)}]')
+    if not transposed and bias is not None and bias._dtype is not input._dtype:
+        _bias_type_error(input, bias)   # PyTorch checks the bias first
     if input._dtype is not weight._dtype:
         raise RuntimeError(f'expected scalar type {_TORCH_NAMES[input._dtype.name]} but found '
                            f'{_TORCH_NAMES[weight._dtype.name]}')
@@ -722,9 +724,12 @@ def _check_tensors(input, weight, bias, nd, transposed, groups, name):
         raise RuntimeError(f'"{name}" not implemented for '
                            f"'{_TORCH_NAMES[input._dtype.name]}'")
     if bias is not None and bias._dtype is not input._dtype:
-        names = [_SHORT_NAMES.get(t._dtype.name, t._dtype.name) for t in (input, bias)]
-        raise RuntimeError(f'Input type ({names[0]}) and bias type ({names[1]}) should be the '
-                           'same')
+        _bias_type_error(input, bias)
+
+
+def _bias_type_error(input, bias):
+    names = [_SHORT_NAMES.get(t._dtype.name, t._dtype.name) for t in (input, bias)]
+    raise RuntimeError(f'Input type ({names[0]}) and bias type ({names[1]}) should be the same')
 
 
 def _convolution(input, weight, bias, stride, padding, dilation, groups, transposed,

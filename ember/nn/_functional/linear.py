@@ -10,8 +10,8 @@ def linear(input, weight, bias=None):
         return addmm(bias, input, weight.t())
     if bias is None:
         return matmul(input, weight.t())
-    if input.dim() == 1:
-        return matmul(input, weight.t()) + bias
+    if input.dim() == 1:   # as PyTorch: a one-row addmm, viewed back (ViewBackward0)
+        return addmm(bias, input.unsqueeze(0), weight.t()).view(weight.shape[0])
     shape = input.shape
     out = addmm(bias, input.reshape(-1, shape[-1]), weight.t())
     return out.view(tuple(shape[:-1]) + (weight.shape[0],))

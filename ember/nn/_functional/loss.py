@@ -412,9 +412,9 @@ def _check_nll(input, target, weight):
         raise RuntimeError('expected target dtype to be Long or Byte, but got '
                            f'{_type_name(target._dtype)}')
     shape, tshape = input._data.shape, target._data.shape
-    if ndim != 1 and target.dim() and shape[0] != tshape[0]:
+    if ndim != 1 and (not tshape or shape[0] != tshape[0]):
         raise ValueError(f'Expected input batch_size ({shape[0]}) to match target batch_size '
-                         f'({tshape[0]}).')
+                         f'({tshape[0] if tshape else 0}).')
     n_classes = shape[1] if ndim >= 2 else shape[0]
     if ndim <= 2:
         if target.dim() > 1:
@@ -422,7 +422,7 @@ def _check_nll(input, target, weight):
         if ndim == 1 and target.dim() == 1 and tshape[0] != 1:
             raise ValueError('For 1D input, 1D target must have size 1, but got target size: '
                              f'{tshape[0]}')
-        if not (ndim == 1 and target.dim() == 0) and shape[0] != (tshape[0] if tshape else 1):
+        if ndim != 1 and shape[0] != (tshape[0] if tshape else 1):
             raise RuntimeError(f'size mismatch (got input: {list(shape)}, target: '
                                f'{list(tshape)})')
     elif ndim == 4:
@@ -451,6 +451,8 @@ def _nll(input, target, weight, reduction, ignore_index):
     _check_nll(input, target, weight)
     w = None if weight is None else weight._data
     ndim = input.dim()
+    if ndim == 1 and target.dim() == 1:   # one unbatched sample with its target as [c]
+        target = target.reshape(())
     if ndim <= 2:
         return NllLoss.apply(input, target._data, w, reduction, ignore_index)
     out = NllLoss2d.apply(input, target._data, w, reduction, ignore_index)
