@@ -229,3 +229,15 @@ def iteration_order(shape, operands):
             elif comparison < 0:
                 break
     return perm
+
+
+def type_name(obj):
+    """The name PyTorch's argument errors give the type of ``obj``: types defined in C keep
+    their module (``numpy.ndarray``), Python classes and builtins show the bare name."""
+    cls = type(obj)
+    if cls.__module__ == 'builtins' or cls.__flags__ & _HEAP_TYPE:
+        return cls.__name__
+    return f'{cls.__module__}.{cls.__name__}'
+
+
+_HEAP_TYPE = 1 << 9   # Py_TPFLAGS_HEAPTYPE: a class made by a class statement

@@ -34,6 +34,13 @@ class UntypedStorage:
         self.device = device
         self._version = 0
 
+    def _alias(self):
+        """Another storage object over the same bytes, with a version counter of its own
+        (``Tensor.data``: in-place changes through it are invisible to autograd)."""
+        alias = UntypedStorage(self._owner, self.device)
+        alias._span = self._span
+        return alias
+
     @property
     def _ptr(self):
         if self._span is None:

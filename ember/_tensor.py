@@ -368,8 +368,12 @@ class Tensor:
 
     @property
     def data(self):
-        """A tensor sharing this one's data, outside autograd (``detach`` without checks)."""
-        return make_view(self, self._data, self._stride, keep_base=False)
+        """A tensor sharing this one's data, outside autograd: unlike ``detach``, it does not
+        share the version counter, so in-place changes through it escape autograd's checks
+        (as in PyTorch)."""
+        t = make_view(self, self._data, self._stride, keep_base=False)
+        t._storage = t._storage._alias()
+        return t
 
     @data.setter
     def data(self, value):
@@ -378,8 +382,11 @@ class Tensor:
         self._data = value._data
         self._dtype = value._dtype
         self._device = value._device
-        self._storage = value._storage if value._storage is not None \
-            else value.untyped_storage()
+        # the memory of ``value``, but this tensor's own version counter (as in PyTorch)
+        version = self._version
+        self._storage = (value._storage if value._storage is not None
+                         else value.untyped_storage())._alias()
+        self._storage._version = version
         self._stride = value._stride
         if value._offset is not None or self._offset is not None:
             self._offset = value._offset

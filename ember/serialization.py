@@ -350,14 +350,17 @@ class _TorchPickler(pickle._Pickler):
             storage, dtype, storage_type = obj, dt.uint8, _TORCH_UNTYPED_STORAGE
         else:
             return None
-        seen = self.dtypes.setdefault(id(storage), dtype)
+        # storages are identified by the memory they own: ``Tensor.data`` makes another
+        # storage object (its own version counter) over the same memory
+        memory = id(storage._owner)
+        seen = self.dtypes.setdefault(memory, dtype)
         if seen is not dtype:
             raise RuntimeError('Cannot save multiple tensors or storages that view the same '
                                'data as different types')
         if self.legacy:
-            key = self.keys.setdefault(id(storage), str(id(storage)))
+            key = self.keys.setdefault(memory, str(id(storage)))
         else:
-            key = self.keys.setdefault(id(storage), str(len(self.keys)))
+            key = self.keys.setdefault(memory, str(len(self.keys)))
         self.storages.setdefault(key, (storage, dtype))
         numel = storage.nbytes() // dtype.itemsize
         location = _location_tag(storage.device)
@@ -541,6 +544,10 @@ def save(obj, f, pickle_module=None, pickle_protocol=DEFAULT_PROTOCOL,
                 file.write(struct.pack('<q', data.nbytes // dtype.itemsize))
                 file.write(data)
         return
+    if _is_path(f):
+        parent = os.path.dirname(os.fspath(f))
+        if parent and not os.path.isdir(parent):
+            raise RuntimeError(f'Parent directory {parent} does not exist.')
     archive = _archive_name(f)
     data_pkl, storages = _dump(obj, pickle_protocol)
     with _open_for_writing(f) as file:

@@ -151,3 +151,90 @@ GRAD_FLAGS = {
 @pytest.mark.parametrize('name', GRAD_FLAGS)
 def test_requires_grad_and_truth_value_messages(name):
     check(GRAD_FLAGS[name], match_message=True)
+
+
+def _data_update_then_backward(lib):
+    w = lib.ones(2, requires_grad=True)
+    loss = (w * w).sum()
+    w.data -= 0.1            # old-style manual update between forward and backward
+    loss.backward()
+    return w.grad, w._version
+
+
+def _decorated(lib, decorator):
+    @decorator
+    def double(x):
+        return x * 2
+    with lib.no_grad():
+        return double(lib.ones(2, requires_grad=True)).requires_grad
+
+
+MORE = {
+    'no_grad_bare': lambda lib: _decorated(lib, lib.no_grad),
+    'enable_grad_bare': lambda lib: _decorated(lib, lib.enable_grad),
+    'inference_mode_bare': lambda lib: _decorated(lib, lib.inference_mode),
+    'variable': lambda lib: lib.autograd.Variable(lib.ones(2), requires_grad=True),
+    'variable_isinstance': lambda lib: isinstance(lib.ones(2), lib.autograd.Variable),
+    'linear_ndarray': lambda lib: lib.nn.Linear(2, 2)(__import__('numpy').ones((2, 2))),
+    'linear_list': lambda lib: lib.nn.Linear(2, 2)([[1., 2.]]),
+    'linear_0d': lambda lib: lib.nn.Linear(4, 3)(lib.tensor(1.)),
+    'linear_0d_weight': lambda lib: lib.nn.functional.linear(lib.ones(3), lib.tensor(1.)),
+    'relu_ndarray': lambda lib: lib.relu(__import__('numpy').ones(2)),
+    'matmul_ndarray': lambda lib: lib.ones(2, 2) @ __import__('numpy').ones((2, 2)),
+    'pow_ndarray': lambda lib: lib.ones(2) ** __import__('numpy').full(2, 2.0),
+    'floordiv_ndarray': lambda lib: lib.full((2,), 7.) // __import__('numpy').full(2, 2.0),
+    'bce_target_above_one': lambda lib: lib.nn.functional.binary_cross_entropy(
+        lib.tensor([0.5]), lib.tensor([2.])),
+    'bce_target_negative': lambda lib: lib.nn.functional.binary_cross_entropy(
+        lib.tensor([0.5]), lib.tensor([-1.])),
+    'bce_both_outside': lambda lib: lib.nn.functional.binary_cross_entropy(
+        lib.tensor([1.5]), lib.tensor([2.])),
+    'conv2d_kernel_0': lambda lib: lib.nn.functional.conv2d(lib.ones(1, 3, 5, 5),
+                                                           lib.ones(8, 3, 0, 0)),
+    'conv2d_kernel_0x2': lambda lib: lib.nn.functional.conv2d(lib.ones(1, 3, 5, 5),
+                                                             lib.ones(8, 3, 0, 2)),
+    'conv1d_kernel_0': lambda lib: lib.nn.functional.conv1d(lib.ones(1, 3, 5),
+                                                           lib.ones(8, 3, 0)),
+    'conv3d_kernel_0': lambda lib: lib.nn.functional.conv3d(lib.ones(1, 3, 5, 5, 5),
+                                                           lib.ones(8, 3, 0, 0, 0)),
+    'data_update': _data_update_then_backward,
+    'data_version': lambda lib: (lambda a: (a.data.mul_(2), a._version)[1])(
+        lib.ones(2, requires_grad=True)),
+    'flatten_0d_bad_dim': lambda lib: lib.flatten(lib.tensor(1.), 1),
+    'flatten_0d': lambda lib: lib.flatten(lib.tensor(1.), -1),
+    'save_missing_directory': lambda lib: lib.save({}, '/nonexistent_ember_dir/x.pt'),
+}
+
+
+@pytest.mark.parametrize('name', MORE)
+def test_more_learner_cases(name):
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        check(MORE[name], match_message=True)
+
+
+def test_clip_grad_norm_alias_warns_and_clips():
+    def run(lib):
+        lib.manual_seed(0)
+        m = lib.nn.Linear(3, 2)
+        m(lib.ones(1, 3)).sum().backward()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter('always')
+            total = lib.nn.utils.clip_grad_norm(m.parameters(), 0.5)
+        return total, m.weight.grad, [(w.category.__name__, str(w.message)) for w in caught]
+    e_total, e_grad, e_warn = run(ember)
+    t_total, t_grad, t_warn = run(torch)
+    assert abs(e_total.item() - t_total.item()) < 1e-5
+    assert abs(e_grad.numpy() - t_grad.numpy()).max() < 1e-6
+    assert e_warn == [(c, m.replace('torch.', 'torch.')) for c, m in t_warn]
+
+
+def test_data_alias_still_saves_as_one_storage():
+    import io
+    p = ember.nn.Parameter(ember.arange(3.))
+    buffer = io.BytesIO()
+    ember.save({'p': p, 'view': p.data[1:]}, buffer)
+    buffer.seek(0)
+    loaded = ember.load(buffer)
+    loaded['view'][0] = 10.
+    assert loaded['p'].tolist() == [0., 10., 2.]

@@ -371,7 +371,7 @@ def unary(cls, a, int_to_float=False):
     """Run unary op ``cls`` on a tensor."""
     if not isinstance(a, Tensor):
         raise TypeError(f'{cls.public_name}(): argument \'input\' (position 1) must be '
-                        f'Tensor, not {type(a).__name__}')
+                        f'Tensor, not {_layout.type_name(a)}')
     data = a._data
     dtype = a._dtype
     if int_to_float and dtype.category < _FLOAT:
@@ -402,7 +402,7 @@ def unary_with(cls, a, params, int_to_float=False):
     finds them in ``self.args[1:]``."""
     if not isinstance(a, Tensor):
         raise TypeError(f'{cls.public_name}(): argument \'input\' (position 1) must be '
-                        f'Tensor, not {type(a).__name__}')
+                        f'Tensor, not {_layout.type_name(a)}')
     data = a._data
     dtype = a._dtype
     if int_to_float and dtype.category < _FLOAT:
@@ -956,7 +956,7 @@ def copy_into_out(result, out, name=None):
     ``out`` whose elements share memory (expanded) is refused, as PyTorch's elementwise ops
     do."""
     if not isinstance(out, Tensor):
-        raise TypeError(f'argument \'out\' must be Tensor, not {type(out).__name__}')
+        raise TypeError(f'argument \'out\' must be Tensor, not {_layout.type_name(out)}')
     if _grad_state.enabled and (out._requires_grad or result._requires_grad):
         if name is None:
             name = result._grad_fn.name() if result._grad_fn is not None else 'op'
@@ -2284,7 +2284,9 @@ def _operator_fn(fn, swap=False):
             try:
                 _check_number(other)
             except _NotANumber:
-                return NotImplemented
+                if not isinstance(other, np.ndarray):
+                    return NotImplemented
+                other = _from_numpy(other, self)
         return fn(other, self) if swap else fn(self, other)
     return method
 
@@ -2412,6 +2414,8 @@ def _pow_operator(self, other):
     try:
         return binary(cls, self, other)
     except _NotANumber:
+        if isinstance(other, np.ndarray):
+            return binary(PowTensorTensor, self, _from_numpy(other, self))
         return NotImplemented
 
 

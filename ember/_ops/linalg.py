@@ -54,7 +54,7 @@ def _cpp_name(d):
 def _need_tensor(name, arg, value):
     if not isinstance(value, Tensor):
         raise TypeError(f"{name}(): argument '{arg}' must be Tensor, not "
-                        f'{type(value).__name__}')
+                        f'{_layout.type_name(value)}')
 
 
 def _same_device(a, b):
@@ -108,7 +108,7 @@ def _out(result, out, name):
     if out is None:
         return result
     if not isinstance(out, Tensor):
-        raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
+        raise TypeError(f"{name}(): argument 'out' must be Tensor, not {_layout.type_name(out)}")
     if result._grad_fn is not None or (out._requires_grad and _grad_state.enabled):
         raise RuntimeError(f"{name}(): functions with out=... arguments don't support "
                            'automatic differentiation, but one of the arguments requires '
@@ -1759,8 +1759,20 @@ def _attach_methods():
 
 def _matmul_op(self, other):
     if not isinstance(other, Tensor):
+        if isinstance(other, np.ndarray):
+            return _numpy_product(self, other)
         return NotImplemented
     return matmul(self, other)
+
+
+def _numpy_product(tensor, array):
+    """``tensor @ ndarray``: PyTorch lets NumPy compute it (with NumPy's type promotion) and
+    wraps the result as a tensor."""
+    from .creation import as_tensor
+    if tensor._requires_grad:
+        raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
+                           "tensor.detach().numpy() instead.")
+    return as_tensor(np.matmul(tensor._host_array(), array), device=tensor._device)
 
 
 def _rmatmul_op(self, other):

@@ -24,7 +24,7 @@ _grad_state = grad_mode.state
 def _check_tensor(x, name, arg='input', pos=1):
     if not isinstance(x, Tensor):
         raise TypeError(f"{name}(): argument '{arg}' (position {pos}) must be Tensor, not "
-                        f"{type(x).__name__}")
+                        f"{_layout.type_name(x)}")
 
 
 def _dims(dims, ndim):

@@ -70,7 +70,7 @@ def _half(x):
 def _check_tensor(x, name):
     if not isinstance(x, Tensor):
         raise TypeError(f'{name}(): argument \'input\' (position 1) must be Tensor, not '
-                        f'{type(x).__name__}')
+                        f'{_layout.type_name(x)}')
 
 
 def reduce_dims(input, dim):

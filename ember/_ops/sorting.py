@@ -29,7 +29,7 @@ _OUT_TYPES = {sort_type: make_return_type('sort_out', ('values', 'indices')),
 def _check_tensor(x, name, arg='input', pos=1):
     if not isinstance(x, Tensor):
         raise TypeError(f"{name}(): argument '{arg}' (position {pos}) must be Tensor, not "
-                        f"{type(x).__name__}")
+                        f"{_layout.type_name(x)}")
 
 
 def _stable_argsort(data, axis, descending):

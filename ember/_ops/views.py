@@ -194,6 +194,8 @@ def flatten(input, start_dim=0, end_dim=-1):
     """Merge dims ``start_dim..end_dim`` into one (a view when possible)."""
     shape = input._data.shape
     if not shape:
+        _layout.normalize_dim(start_dim, 0)   # a 0-d tensor takes dims -1 and 0 only
+        _layout.normalize_dim(end_dim, 0)
         return reshape(input, (1,))
     start = _layout.normalize_dim(start_dim, len(shape))
     end = _layout.normalize_dim(end_dim, len(shape))

@@ -3,10 +3,11 @@ from .grad_mode import (no_grad, enable_grad, set_grad_enabled, inference_mode, 
                         is_grad_enabled, is_inference_mode_enabled)
 from .function import Function, FunctionCtx, once_differentiable, Node  # noqa: F401
 from .engine import run_backward
+from .variable import Variable  # noqa: F401
 from .. import _tensor
 
 __all__ = ['backward', 'grad', 'Function', 'no_grad', 'enable_grad', 'set_grad_enabled',
-           'inference_mode', 'is_grad_enabled']
+           'inference_mode', 'is_grad_enabled', 'Variable']
 
 
 def _as_tuple(x):

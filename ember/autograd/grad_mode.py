@@ -43,7 +43,17 @@ class _DecoratorContext:
         return type(self)()
 
 
-class no_grad(_DecoratorContext):
+class _BareDecorator(_DecoratorContext):
+    """A context manager that also decorates without parentheses: ``@no_grad`` as well as
+    ``@no_grad()``."""
+
+    def __new__(cls, orig_func=None):
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)
+
+
+class no_grad(_BareDecorator):
     """Disable graph recording inside the block (results have ``requires_grad=False``)."""
 
     def __init__(self):
@@ -58,7 +68,7 @@ class no_grad(_DecoratorContext):
         return False
 
 
-class enable_grad(_DecoratorContext):
+class enable_grad(_BareDecorator):
     """Enable graph recording inside the block, even within ``no_grad``."""
 
     def __init__(self):
@@ -94,6 +104,11 @@ class set_grad_enabled(_DecoratorContext):
 
 class inference_mode(_DecoratorContext):
     """Like ``no_grad`` (ember keeps no separate inference tensors)."""
+
+    def __new__(cls, mode=True):
+        if callable(mode) and not isinstance(mode, bool):   # @inference_mode, bare
+            return cls()(mode)
+        return super().__new__(cls)
 
     def __init__(self, mode=True):
         self.mode = bool(mode)

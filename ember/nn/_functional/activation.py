@@ -40,7 +40,7 @@ def _arr(x):
 def _check_tensor(input, name):
     if not isinstance(input, Tensor):
         raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
-                        f"{type(input).__name__}")
+                        f"{_layout.type_name(input)}")
 
 
 def _check_float(input, kernel):
@@ -968,7 +968,7 @@ def one_hot(tensor, num_classes=-1):
     """Class indices (int64) to one-hot vectors along a new last dim (int64)."""
     if not isinstance(tensor, Tensor):
         raise TypeError(f"one_hot(): argument 'input' (position 1) must be Tensor, not "
-                        f"{type(tensor).__name__}")
+                        f"{_layout.type_name(tensor)}")
     if tensor._dtype is not dt.int64:
         raise RuntimeError('one_hot is only applicable to index tensor of type LongTensor.')
     data = tensor._data

@@ -25,6 +25,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from ... import _dtype as dt
+from ... import _layout
 from ..._tensor import Tensor, make_tensor
 from ...autograd import grad_mode
 from ...autograd.function import Op, attach, check_same_device, wrap_outputs
@@ -701,13 +702,13 @@ def _suggests_channels_last(shape, strides):
 def _check_tensors(input, weight, bias, nd, transposed, groups, name):
     if not isinstance(input, Tensor):
         raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
-                        f"{type(input).__name__}")
+                        f"{_layout.type_name(input)}")
     if not isinstance(weight, Tensor):
         raise TypeError(f"{name}(): argument 'weight' (position 2) must be Tensor, not "
-                        f"{type(weight).__name__}")
+                        f"{_layout.type_name(weight)}")
     if bias is not None and not isinstance(bias, Tensor):
         raise TypeError(f"{name}(): argument 'bias' (position 3) must be Tensor, not "
-                        f"{type(bias).__name__}")
+                        f"{_layout.type_name(bias)}")
     if input.dim() not in (nd + 1, nd + 2):
         raise RuntimeError(f'Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to '
                            f'{name}, but got input of size: {_size_str(input.shape)}')
@@ -715,6 +716,12 @@ def _check_tensors(input, weight, bias, nd, transposed, groups, name):
         raise RuntimeError(f'expected stride to be a single integer value or a list of '
                            f'{weight.dim() - 2} values to match the convolution dimensions, '
                            f'but got stride=[{", ".join(["1"] * nd)}]')
+    kernel = weight.shape[2:]
+    if 0 in kernel:
+        sizes = (1,) + tuple(kernel) if nd == 1 else tuple(kernel)
+        raise RuntimeError('kernel size should be greater than zero, but got' + (
+            f' kernel_height: {sizes[0]} kernel_width: {sizes[1]}' if nd <= 2 else
+            f': {sizes[0]} x {sizes[1]} x {sizes[2]} (TxHxW)'))
     if not transposed and bias is not None and bias._dtype is not input._dtype:
         _bias_type_error(input, bias)   # PyTorch checks the bias first
     if input._dtype is not weight._dtype:

@@ -1,13 +1,22 @@
 """nn.functional: linear and bilinear maps."""
+from ... import _layout
 from ..._ops.linalg import addmm, matmul
+from ..._tensor import Tensor
 
 __all__ = ['linear', 'bilinear']
 
 
 def linear(input, weight, bias=None):
     """``input @ weight.T + bias`` over the last dim of ``input`` (any leading dims)."""
-    if input.dim() == 2 and bias is not None:
+    if not isinstance(input, Tensor):
+        raise TypeError("linear(): argument 'input' (position 1) must be Tensor, not "
+                        f'{_layout.type_name(input)}')
+    ndim = input._data.ndim
+    if ndim == 2 and bias is not None:
         return addmm(bias, input, weight.t())
+    if not ndim or not weight._data.ndim:
+        raise RuntimeError(f'both arguments to linear need to be at least 1D, but they are '
+                           f'{ndim}D and {weight._data.ndim}D')
     if bias is None:
         return matmul(input, weight.t())
     if input.dim() == 1:   # as PyTorch: a one-row addmm, viewed back (ViewBackward0)

@@ -568,6 +568,8 @@ class BinaryCrossEntropy(Op):
         yw = y.astype(work.dtype, copy=False)
         if not ((work >= 0) & (work <= 1)).all():
             raise RuntimeError('all elements of input should be between 0 and 1')
+        if not ((yw >= 0) & (yw <= 1)).all():
+            raise RuntimeError('all elements of target should be between 0 and 1')
         with np.errstate(divide='ignore'):
             log_x = np.maximum(np.log(work), work.dtype.type(-100))
             log_1mx = np.maximum(np.log1p(-work), work.dtype.type(-100))

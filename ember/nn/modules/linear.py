@@ -6,6 +6,7 @@ from .. import functional as F
 from .. import init
 from ..parameter import Parameter, UninitializedParameter
 from ..._ops.creation import empty
+from ..._tensor import Tensor
 
 __all__ = ['Identity', 'Linear', 'Bilinear', 'LazyLinear']
 
@@ -43,6 +44,8 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input):
+        if not isinstance(input, Tensor):
+            return F.linear(input, self.weight, self.bias)   # PyTorch's TypeError
         if input.shape[-1:] != (self.in_features,) and input.dim() > 0:
             raise RuntimeError(
                 f'mat1 and mat2 shapes cannot be multiplied '

@@ -1,10 +1,11 @@
 """Gradient clipping."""
 import math
+import warnings
 
 from ...autograd.grad_mode import no_grad
 from ..._tensor import Tensor
 
-__all__ = ['clip_grad_norm_', 'clip_grad_value_']
+__all__ = ['clip_grad_norm_', 'clip_grad_norm', 'clip_grad_value_']
 
 
 def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False,
@@ -49,3 +50,11 @@ def clip_grad_value_(parameters, clip_value, foreach=None):
         for p in parameters:
             if p.grad is not None:
                 p.grad.clamp_(min=-clip_value, max=clip_value)
+
+
+def clip_grad_norm(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False,
+                   foreach=None):
+    """Deprecated alias of :func:`clip_grad_norm_` (PyTorch warns, then clips)."""
+    warnings.warn('`torch.nn.utils.clip_grad_norm` is now deprecated in favor of '
+                  '`torch.nn.utils.clip_grad_norm_`.', FutureWarning, stacklevel=2)
+    return clip_grad_norm_(parameters, max_norm, norm_type, error_if_nonfinite, foreach)
