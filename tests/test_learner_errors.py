@@ -238,3 +238,84 @@ def test_data_alias_still_saves_as_one_storage():
     loaded = ember.load(buffer)
     loaded['view'][0] = 10.
     assert loaded['p'].tolist() == [0., 10., 2.]
+
+
+def _changed_output(lib):
+    a = lib.ones(2, requires_grad=True)
+    b = a.exp()
+    b.add_(1)
+    b.sum().backward()
+
+
+def _changed_input(lib):
+    a = lib.ones(2, requires_grad=True)
+    w = lib.ones(2)
+    y = (a * w).sum()
+    w.add_(1)
+    y.backward()
+
+
+def _changed_leaf(lib):
+    a = lib.ones(2, requires_grad=True)
+    y = (a * a).sum()
+    with lib.no_grad():
+        a.add_(1)
+    y.backward()
+
+
+def _changed_saved_double(lib):
+    a = lib.ones(2, 3, dtype=lib.float64, requires_grad=True)
+    b = a.tanh()
+    b[0] = 1
+    b.sum().backward()
+
+
+def _changed_second_output(lib):
+    a = lib.eye(2, requires_grad=True)
+    _, s, _ = lib.linalg.svd(a)
+    s.add_(1)
+    s.sum().backward()
+
+
+def _changed_in_anomaly_mode(lib):
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        with lib.autograd.set_detect_anomaly(True):
+            _changed_output(lib)
+
+
+VERSION_ERRORS = {f.__name__: f for f in (_changed_output, _changed_input, _changed_leaf,
+                                           _changed_saved_double, _changed_second_output,
+                                           _changed_in_anomaly_mode)}
+
+
+@pytest.mark.parametrize('name', VERSION_ERRORS)
+def test_inplace_change_of_a_saved_tensor_reports_like_pytorch(name):
+    check(VERSION_ERRORS[name], match_message=True)
+
+
+def _nan_gradient(lib):
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        with lib.autograd.detect_anomaly():
+            x = lib.tensor([0.], requires_grad=True)
+            (x.sqrt() * 0).sum().backward()
+
+
+def test_anomaly_mode_names_the_node_returning_nan():
+    check(_nan_gradient, match_message=True)
+
+
+def test_anomaly_flags():
+    def flags(lib):
+        before = (lib.is_anomaly_enabled(), lib.is_anomaly_check_nan_enabled())
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')
+            with lib.autograd.detect_anomaly(check_nan=False):
+                inside = (lib.is_anomaly_enabled(), lib.is_anomaly_check_nan_enabled())
+        setter = lib.autograd.set_detect_anomaly(True)
+        on = lib.is_anomaly_enabled()
+        lib.autograd.set_detect_anomaly(False)
+        del setter
+        return before, inside, on, lib.is_anomaly_enabled()
+    assert flags(ember) == flags(torch)

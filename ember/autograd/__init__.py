@@ -4,10 +4,12 @@ from .grad_mode import (no_grad, enable_grad, set_grad_enabled, inference_mode, 
 from .function import Function, FunctionCtx, once_differentiable, Node  # noqa: F401
 from .engine import run_backward
 from .variable import Variable  # noqa: F401
+from .anomaly_mode import detect_anomaly, set_detect_anomaly  # noqa: F401
 from .. import _tensor
 
 __all__ = ['backward', 'grad', 'Function', 'no_grad', 'enable_grad', 'set_grad_enabled',
-           'inference_mode', 'is_grad_enabled', 'Variable']
+           'inference_mode', 'is_grad_enabled', 'Variable', 'detect_anomaly',
+           'set_detect_anomaly']
 
 
 def _as_tuple(x):

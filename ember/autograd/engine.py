@@ -266,6 +266,9 @@ def _call_node(node, grads):
     if len(result) != len(node.next_functions):
         raise RuntimeError(f'function {node.name()} returned an incorrect number of gradients '
                            f'(expected {len(node.next_functions)}, got {len(result)})')
+    if grad_mode.state.anomaly and grad_mode.state.anomaly_nan:
+        from .anomaly_mode import check_nan
+        check_nan(node, result)
     return result
 
 

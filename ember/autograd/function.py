@@ -9,6 +9,7 @@
 
 Both produce ``Node`` objects that the engine walks.
 """
+import re
 import weakref
 
 from ..autograd import grad_mode
@@ -89,14 +90,13 @@ class Node:
             return tuple(None if p is None else p.unpack() for p in saved)
         for t, version in zip(saved, self._saved_versions):
             if t is not None and t._version != version:
-                raise RuntimeError(
-                    'one of the variables needed for gradient computation has been modified '
-                    f'by an inplace operation: [{t.type()} {list(t._data.shape)}], which is '
-                    f'output 0 of {t._grad_fn.name() if t._grad_fn else "AccumulateGrad"}, '
-                    f'is at version {t._version}; expected version {version} instead. Hint: '
-                    'the backtrace further above can point to the operation that failed to '
-                    'compute its gradient. The variable in question was changed in there or '
-                    'anywhere later.')
+                node, nr = t._grad_fn, t._output_nr
+                # each in-place op since the save put a node in front of the saving one
+                for _ in range(t._version - version):
+                    if node is None or not node.next_functions:
+                        break
+                    node, nr = node.next_functions[0]
+                raise modified_inplace(t.type(), t._data.shape, node, nr, t._version, version)
         return saved
 
     def _release(self):
@@ -263,13 +263,9 @@ class Op(Node):
         if packed is not None:
             return packed.unpack(self)
         if self._out_storage._version != self._out_version:
-            raise RuntimeError(
-                'one of the variables needed for gradient computation has been modified by '
-                f'an inplace operation: output 0 of {self.name()} is at version '
-                f'{self._out_storage._version}; expected version {self._out_version} '
-                'instead. Hint: the backtrace further above can point to the operation that '
-                'failed to compute its gradient. The variable in question was changed in '
-                'there or anywhere later. Good luck!')
+            data = self._out_data
+            raise modified_inplace(_legacy_type(data.dtype), data.shape, self, 0,
+                                   self._out_storage._version, self._out_version)
         data = self._out_data
         t = make_tensor(data, dt.from_numpy_dtype(data.dtype), self._out_device)
         t._storage = self._out_storage
@@ -513,3 +509,25 @@ def once_differentiable(fn):
         with grad_mode.no_grad():
             return fn(ctx, *args)
     return wrapper
+
+
+def _legacy_type(np_dtype):
+    from .._ops.creation import empty
+    return empty(0, dtype=dt.from_numpy_dtype(np_dtype)).type()
+
+
+def modified_inplace(type_name, shape, node, output_nr, version, expected):
+    """PyTorch's error for a saved tensor changed in place before backward used it: a
+    tensor made by an op is named by that op (its node's name without ``Backward0``)."""
+    from .grad_mode import state
+    made_by = '' if node is None else \
+        f', which is output {output_nr} of {re.sub(r"Backward[0-9]*$", "", node.name())},'
+    hint = ('the backtrace further above shows the operation that failed to compute '
+            'its gradient. The variable in question was changed in there or anywhere later. '
+            'Good luck!') if state.anomaly else (
+        'enable anomaly detection to find the operation that failed to compute its '
+        'gradient, with ember.autograd.set_detect_anomaly(True, check_nan=False).')
+    return RuntimeError('one of the variables needed for gradient computation has been '
+                        f'modified by an inplace operation: [{type_name} {list(shape)}]'
+                        f'{made_by} is at version {version}; expected version {expected} '
+                        f'instead. Hint: {hint}')

@@ -12,6 +12,8 @@ class _GradState(threading.local):
         self.inference = False
         self.saved_hooks = ()             # (pack, unpack) pairs, innermost last
         self.saved_hooks_disabled = None  # the error message while hooks are disabled
+        self.anomaly = False              # anomaly detection (anomaly_mode.py)
+        self.anomaly_nan = True
 
 
 state = _GradState()
