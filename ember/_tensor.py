@@ -69,6 +69,9 @@ _new = object.__new__
 _size = tuple.__new__   # Size from a tuple of ints known to be valid (the hot path)
 
 
+_warned_once = []   # int()/float()/complex() of a tensor that requires grad has warned
+
+
 def _ambiguous(size):
     return (f'Boolean value of Tensor with {"no values" if size == 0 else "more than one value"}'
             ' is ambiguous')
@@ -429,6 +432,11 @@ class Tensor:
     def _scalar_or_raise(self):
         if self._data.size != 1:
             raise ValueError('only one element tensors can be converted to Python scalars')
+        if self._requires_grad and not _warned_once:
+            _warned_once.append(True)   # PyTorch warns once per process
+            warnings.warn('Converting a tensor with requires_grad=True to a scalar may lead to '
+                          'unexpected behavior.\nConsider using tensor.detach() first.',
+                          UserWarning, stacklevel=3)
         return self.item()
 
     def __int__(self):

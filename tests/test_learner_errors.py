@@ -319,3 +319,17 @@ def test_anomaly_flags():
         del setter
         return before, inside, on, lib.is_anomaly_enabled()
     assert flags(ember) == flags(torch)
+
+
+def test_scalar_of_a_tensor_requiring_grad_warns_once():
+    # PyTorch warns once per process (TORCH_WARN_ONCE), for int(), float() and complex()
+    from ember import _tensor
+    _tensor._warned_once.clear()
+    a = ember.tensor(2., requires_grad=True)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        assert int(a) == 2 and float(a * 3) == 6. and complex(a) == 2
+        assert a.item() == 2.
+    assert [str(w.message) for w in caught] == [
+        'Converting a tensor with requires_grad=True to a scalar may lead to unexpected '
+        'behavior.\nConsider using tensor.detach() first.']
