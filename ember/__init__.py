@@ -147,7 +147,7 @@ _LAZY_SUBMODULES = frozenset(['nn', 'optim', 'utils', 'linalg', 'distributed', '
 _FROM_SERIALIZATION = frozenset(['save', 'load'])
 # PyTorch also exposes these nn.functional ops at the top level (``torch.softmax``).
 _FUNCTIONAL_ALIASES = frozenset([
-    'softmax', 'log_softmax', 'dropout', 'alpha_dropout', 'feature_alpha_dropout',
+    'dropout', 'alpha_dropout', 'feature_alpha_dropout',
     'cosine_similarity', 'pairwise_distance', 'pdist', 'batch_norm', 'layer_norm',
     'group_norm', 'instance_norm', 'conv1d', 'conv2d', 'conv3d', 'conv_transpose1d',
     'conv_transpose2d', 'embedding', 'embedding_bag', 'threshold', 'celu', 'selu', 'rrelu',
@@ -166,6 +166,11 @@ def __getattr__(name):
     if name in _FROM_SERIALIZATION:
         from . import serialization
         value = getattr(serialization, name)
+        globals()[name] = value
+        return value
+    if name in ('softmax', 'log_softmax'):   # the Tensor method's signature, not F's
+        from .nn._functional import activation
+        value = getattr(activation, '_tensor_' + name)
         globals()[name] = value
         return value
     if name in _FUNCTIONAL_ALIASES:

@@ -241,3 +241,21 @@ def type_name(obj):
 
 
 _HEAP_TYPE = 1 << 9   # Py_TPFLAGS_HEAPTYPE: a class made by a class statement
+
+
+class _NoAxis:
+    """The default of the ``axis`` keywords (NumPy's name for ``dim``): PyTorch takes an
+    ``axis`` given as a number, and refuses ``axis=None`` (what ``np.sum(tensor)`` passes)."""
+    __slots__ = ()
+
+    def __repr__(self):
+        return '<no axis>'
+
+
+NO_AXIS = _NoAxis()
+
+
+def numpy_axis(axis, name):
+    if axis is None:
+        raise TypeError(f"{name}() got an unexpected keyword argument 'axis'")
+    return axis

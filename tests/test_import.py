@@ -51,7 +51,8 @@ import ember
 x = ember.tensor([1.0, 2.0, 3.0], requires_grad=True)
 y = x.softmax(0)                         # a stub that loads nn.functional on first call
 print(y.grad_fn.name(), round(x.log_softmax(dim=0)[0].item(), 4))
-print(ember.nn.Linear.__name__, ember.optim.SGD.__name__, ember.softmax is ember.nn.functional.softmax)
+print(ember.nn.Linear.__name__, ember.optim.SGD.__name__, ember.conv2d is ember.nn.functional.conv2d,
+      ember.softmax(x, 0).grad_fn.name())
 print(ember.save.__module__, ember.load.__module__, ember.linalg.norm(x).item() > 0)
 try:
     import ml_dtypes
@@ -63,7 +64,7 @@ print(ember.rand(2).tolist())
 '''
     lines = _fresh(code).splitlines()
     assert lines[0] == 'SoftmaxBackward0 -2.4076'
-    assert lines[1] == 'Linear SGD True'
+    assert lines[1] == 'Linear SGD True SoftmaxBackward0'
     assert lines[2] == 'ember.serialization ember.serialization True'
     if lines[3] != 'skip':
         assert lines[3] == 'bfloat16 ember.bfloat16'

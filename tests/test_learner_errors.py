@@ -333,3 +333,28 @@ def test_scalar_of_a_tensor_requiring_grad_warns_once():
     assert [str(w.message) for w in caught] == [
         'Converting a tensor with requires_grad=True to a scalar may lead to unexpected '
         'behavior.\nConsider using tensor.detach() first.']
+
+
+NUMPY_NAMES = [
+    'lib.sum(x, axis=1)', 'x.sum(axis=1, keepdims=True)', 'x.mean(axis=0)',
+    'lib.mean(x, axis=0, keepdims=True)', 'x.max(axis=1)', 'lib.max(x, axis=1, keepdims=True)',
+    'x.min(axis=0)', 'x.argmax(axis=1)', 'x.argmin(axis=1, keepdims=True)', 'x.std(axis=1)',
+    'x.var(axis=0, keepdims=True)', '(x > 1).all(axis=1)', '(x > 1).any(axis=0, keepdims=True)',
+    'x.prod(axis=1)', 'x.amax(axis=1)', 'x.amin(axis=0, keepdims=True)', 'x.nansum(axis=1)',
+    'x.nanmean(axis=1)', 'x.median(axis=1)', 'x.cumsum(axis=1)', 'lib.cumsum(x, axis=0)',
+    'x.logsumexp(axis=1)', 'x.sort(axis=1, descending=True)', 'x.argsort(axis=0)',
+    'x.topk(2, axis=1)', 'x[:1].squeeze(axis=0)', 'lib.stack([x, x], axis=1)',
+    'x.softmax(axis=1)', 'x.log_softmax(axis=1)', 'x.unsqueeze(axis=0)',
+    'lib.softmax(x, axis=1)', 'lib.nn.functional.log_softmax(x, axis=1)', 'lib.softmax(x)',
+    'lib.log_softmax(x, 1, lib.float64)', 'lib.nn.functional.softmax(x, axis=1)',
+    'x.cumsum()', 'lib.logsumexp(x)', 'x.softmax()', 'x.unsqueeze()', 'x.sum(axis=None)',
+    'x.mean(axis=None, dtype=None, out=None)',
+]
+
+
+@pytest.mark.parametrize('expression', NUMPY_NAMES)
+def test_numpy_keyword_names_are_accepted(expression):
+    def snippet(lib):
+        x = lib.arange(6.).reshape(2, 3)
+        return eval(expression, {'lib': lib, 'x': x})
+    check(snippet, match_message=True)

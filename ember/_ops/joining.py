@@ -149,8 +149,10 @@ class Stack(Op):
                      for i, meta in enumerate(self._metas))
 
 
-def stack(tensors, dim=0, *, out=None):
+def stack(tensors, dim=0, *, axis=_layout.NO_AXIS, out=None):
     """Join same-shaped tensors along a new dim ``dim`` (promoting dtypes)."""
+    if axis is not _layout.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
+        dim = _layout.numpy_axis(axis, 'stack')
     tensors = _as_tensor_list(tensors, 'stack')
     if not tensors:
         raise RuntimeError('stack expects a non-empty TensorList')

@@ -197,9 +197,14 @@ def _sum_dtype(input, dtype):
     return dt.int64 if input._dtype.category < _FLOAT else input._dtype
 
 
-def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):  # noqa: A001
+def sum(input, dim=None, keepdim=False, *, axis=_layout.NO_AXIS, keepdims=None,  # noqa: A001
+        dtype=None, out=None):
     """Sum of all elements, or over ``dim`` (int or tuple). Integers and bools sum to int64
     unless ``dtype`` says otherwise."""
+    if axis is not _layout.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
+        dim = _layout.numpy_axis(axis, 'sum')
+    if keepdims is not None:
+        keepdim = keepdims
     if dim is None and dtype is None and out is None and isinstance(input, Tensor) and \
             input._dtype.category >= _FLOAT and input._data.dtype not in _HALF:
         # The common ``loss.sum()``: no dims to normalise, no dtype to choose.
@@ -231,8 +236,13 @@ class Nansum(Op):
         return (_restore_dims(grad, shape, dims, keepdim) * x.isnan().logical_not(),)
 
 
-def nansum(input, dim=None, keepdim=False, *, dtype=None, out=None):
+def nansum(input, dim=None, keepdim=False, *, axis=_layout.NO_AXIS, keepdims=None, dtype=None,
+           out=None):
     """Sum treating NaN as zero."""
+    if axis is not _layout.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
+        dim = _layout.numpy_axis(axis, 'nansum')
+    if keepdims is not None:
+        keepdim = keepdims
     _check_tensor(input, 'nansum')
     if input._dtype.is_complex:
         raise RuntimeError('nansum does not support complex inputs')
@@ -269,9 +279,14 @@ class MeanDim(Mean):
     node_name = 'MeanBackward1'
 
 
-def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
+def mean(input, dim=None, keepdim=False, *, axis=_layout.NO_AXIS, keepdims=None, dtype=None,
+         out=None):
     """Arithmetic mean of all elements or over ``dim``; floating point or complex only
     (pass ``dtype`` to average integers)."""
+    if axis is not _layout.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
+        dim = _layout.numpy_axis(axis, 'mean')
+    if keepdims is not None:
+        keepdim = keepdims
     _check_tensor(input, 'mean')
     if isinstance(dim, dt.dtype):
         dim, dtype = None, dim
@@ -286,8 +301,13 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
     return result if out is None else _out(result, out)
 
 
-def nanmean(input, dim=None, keepdim=False, *, dtype=None, out=None):
+def nanmean(input, dim=None, keepdim=False, *, axis=_layout.NO_AXIS, keepdims=None, dtype=None,
+            out=None):
     """Mean of the non-NaN elements (NaN where there are none)."""
+    if axis is not _layout.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
+        dim = _layout.numpy_axis(axis, 'nanmean')
+    if keepdims is not None:
+        keepdim = keepdims
     _check_tensor(input, 'nanmean')
     if not (input._dtype.is_floating_point or input._dtype.is_complex):
         raise RuntimeError('nanmean(): expected input to have floating point or complex dtype '
@@ -373,8 +393,13 @@ class ProdDim(Prod):
     node_name = 'ProdBackward1'
 
 
-def prod(input, dim=None, keepdim=False, *, dtype=None, out=None):
+def prod(input, dim=None, keepdim=False, *, axis=_layout.NO_AXIS, keepdims=None, dtype=None,
+         out=None):
     """Product of all elements, or along one ``dim``. Integers and bools give int64."""
+    if axis is not _layout.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
+        dim = _layout.numpy_axis(axis, 'prod')
+    if keepdims is not None:
+        keepdim = keepdims
     _check_tensor(input, 'prod')
     dtype = _out_dtype(dtype, out)
     if isinstance(dim, dt.dtype):
@@ -483,15 +508,25 @@ def _max_min(all_cls, dim_cls, pair_fn, input, dim, keepdim, other, name, out):
     return _out(_selecting(dim_cls, name, input, d, keepdim), out, name)
 
 
-def max(input, dim=None, keepdim=False, *, other=None, out=None):  # noqa: A001
+def max(input, dim=None, keepdim=False, *, axis=_layout.NO_AXIS, keepdims=None,  # noqa: A001
+        other=None, out=None):
     """Largest element; with ``dim``, the ``(values, indices)`` along it (the first index
     among ties, NaN wins); with a tensor, the elementwise maximum."""
+    if axis is not _layout.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
+        dim = _layout.numpy_axis(axis, 'max')
+    if keepdims is not None:
+        keepdim = keepdims
     from .elementwise import maximum
     return _max_min(MaxAll, MaxDim, maximum, input, dim, keepdim, other, 'max', out)
 
 
-def min(input, dim=None, keepdim=False, *, other=None, out=None):  # noqa: A001
+def min(input, dim=None, keepdim=False, *, axis=_layout.NO_AXIS, keepdims=None,  # noqa: A001
+        other=None, out=None):
     """Smallest element; with ``dim``, the ``(values, indices)`` along it."""
+    if axis is not _layout.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
+        dim = _layout.numpy_axis(axis, 'min')
+    if keepdims is not None:
+        keepdim = keepdims
     from .elementwise import minimum
     return _max_min(MinAll, MinDim, minimum, input, dim, keepdim, other, 'min', out)
 
@@ -526,15 +561,23 @@ class Amin(Amax):
     public = 'amin'
 
 
-def amax(input, dim=(), keepdim=False, *, out=None):
+def amax(input, dim=(), keepdim=False, *, axis=_layout.NO_AXIS, keepdims=None, out=None):
     """Largest values over ``dim`` (all dims by default); ties share the gradient."""
+    if axis is not _layout.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
+        dim = _layout.numpy_axis(axis, 'amax')
+    if keepdims is not None:
+        keepdim = keepdims
     _check_tensor(input, 'amax')
     _no_complex(input, 'amax', 'max_all')
     return _out(Amax.apply(input, reduce_dims(input, dim), keepdim), out)
 
 
-def amin(input, dim=(), keepdim=False, *, out=None):
+def amin(input, dim=(), keepdim=False, *, axis=_layout.NO_AXIS, keepdims=None, out=None):
     """Smallest values over ``dim`` (all dims by default)."""
+    if axis is not _layout.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
+        dim = _layout.numpy_axis(axis, 'amin')
+    if keepdims is not None:
+        keepdim = keepdims
     _check_tensor(input, 'amin')
     _no_complex(input, 'amin', 'min_all')
     return _out(Amin.apply(input, reduce_dims(input, dim), keepdim), out)
@@ -605,13 +648,21 @@ def _arg(fn, input, dim, keepdim, name):
     return make_tensor(_contiguous(result), dt.int64, input._device)
 
 
-def argmax(input, dim=None, keepdim=False, *, out=None):
+def argmax(input, dim=None, keepdim=False, *, axis=_layout.NO_AXIS, keepdims=None, out=None):
     """Index of the largest element (of the flattened tensor, or along ``dim``)."""
+    if axis is not _layout.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
+        dim = _layout.numpy_axis(axis, 'argmax')
+    if keepdims is not None:
+        keepdim = keepdims
     return _out(_arg(np.argmax, input, dim, keepdim, 'argmax'), out)
 
 
-def argmin(input, dim=None, keepdim=False, *, out=None):
+def argmin(input, dim=None, keepdim=False, *, axis=_layout.NO_AXIS, keepdims=None, out=None):
     """Index of the smallest element (of the flattened tensor, or along ``dim``)."""
+    if axis is not _layout.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
+        dim = _layout.numpy_axis(axis, 'argmin')
+    if keepdims is not None:
+        keepdim = keepdims
     return _out(_arg(np.argmin, input, dim, keepdim, 'argmin'), out)
 
 
@@ -739,14 +790,24 @@ def _var_common(cls, input, dim, unbiased, keepdim, correction):
     return cls.apply(input, reduce_dims(input, dim), correction, keepdim)
 
 
-def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
+def var(input, dim=None, unbiased=None, keepdim=False, *, axis=_layout.NO_AXIS, keepdims=None,
+        correction=None, out=None):
     """Variance over ``dim`` (all dims by default), dividing by ``N - correction``
     (``unbiased=False`` means ``correction=0``)."""
+    if axis is not _layout.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
+        dim = _layout.numpy_axis(axis, 'var')
+    if keepdims is not None:
+        keepdim = keepdims
     return _out(_var_common(Var, input, dim, unbiased, keepdim, correction), out)
 
 
-def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
+def std(input, dim=None, unbiased=None, keepdim=False, *, axis=_layout.NO_AXIS, keepdims=None,
+        correction=None, out=None):
     """Standard deviation: the square root of ``var`` with the same arguments."""
+    if axis is not _layout.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
+        dim = _layout.numpy_axis(axis, 'std')
+    if keepdims is not None:
+        keepdim = keepdims
     return _out(_var_common(Std, input, dim, unbiased, keepdim, correction), out)
 
 
@@ -875,8 +936,14 @@ class Logsumexp(Op):
         return (g * (x - _restore_dims(self.output, shape, dims, keepdim)).exp(),)
 
 
-def logsumexp(input, dim, keepdim=False, *, out=None):
+def logsumexp(input, dim=None, keepdim=False, *, axis=_layout.NO_AXIS, keepdims=None, out=None):
     """``log(sum(exp(input)))`` over ``dim``, computed without overflow."""
+    if axis is not _layout.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
+        dim = _layout.numpy_axis(axis, 'logsumexp')
+    if dim is None:
+        raise TypeError('logsumexp() missing 1 required positional arguments: "dim"')
+    if keepdims is not None:
+        keepdim = keepdims
     _check_tensor(input, 'logsumexp')
     if input._dtype.category < _FLOAT:
         input = input.to(dt.get_default_dtype())
@@ -970,8 +1037,12 @@ def _cumulative(cls, input, dim, dtype, name):
     return cls.apply(input, d, np_dtype)
 
 
-def cumsum(input, dim, *, dtype=None, out=None):
+def cumsum(input, dim=None, *, axis=_layout.NO_AXIS, dtype=None, out=None):
     """Running sums along ``dim``; integers and bools give int64."""
+    if axis is not _layout.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
+        dim = _layout.numpy_axis(axis, 'cumsum')
+    if dim is None:
+        raise TypeError('cumsum() missing 1 required positional arguments: "dim"')
     dtype = _out_dtype(dtype, out)
     return _out(_cumulative(Cumsum, input, dim, dtype, 'cumsum'), out)
 
@@ -1040,13 +1111,23 @@ def _logical_reduce(fn, input, dim, keepdim, name):
                        out_dtype, input._device)
 
 
-def any(input, dim=None, keepdim=False, *, out=None):  # noqa: A001
+def any(input, dim=None, keepdim=False, *, axis=_layout.NO_AXIS, keepdims=None,  # noqa: A001
+        out=None):
     """Whether any element (along ``dim``) is non-zero."""
+    if axis is not _layout.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
+        dim = _layout.numpy_axis(axis, 'any')
+    if keepdims is not None:
+        keepdim = keepdims
     return _out(_logical_reduce(np.any, input, dim, keepdim, 'any'), out)
 
 
-def all(input, dim=None, keepdim=False, *, out=None):  # noqa: A001
+def all(input, dim=None, keepdim=False, *, axis=_layout.NO_AXIS, keepdims=None,  # noqa: A001
+        out=None):
     """Whether all elements (along ``dim``) are non-zero."""
+    if axis is not _layout.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
+        dim = _layout.numpy_axis(axis, 'all')
+    if keepdims is not None:
+        keepdim = keepdims
     return _out(_logical_reduce(np.all, input, dim, keepdim, 'all'), out)
 
 
@@ -1157,9 +1238,13 @@ def _bool_selection_check(input, dim, name, kernel, scalar_ok=False):
         _no_bool(input, kernel)
 
 
-def median(input, dim=None, keepdim=False, *, out=None):
+def median(input, dim=None, keepdim=False, *, axis=_layout.NO_AXIS, keepdims=None, out=None):
     """The lower median of all elements (NaN if any is NaN); with ``dim``, the
     ``(values, indices)`` of the median along it."""
+    if axis is not _layout.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
+        dim = _layout.numpy_axis(axis, 'median')
+    if keepdims is not None:
+        keepdim = keepdims
     _check_tensor(input, 'median')
     if dim is None:
         if input._dtype is dt.bool:

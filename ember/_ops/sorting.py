@@ -102,9 +102,11 @@ def _out_pair(result, out):
     return _OUT_TYPES[type(result)](out[0], out[1])
 
 
-def sort(input, dim=-1, descending=False, stable=False, *, out=None):
+def sort(input, dim=-1, descending=False, stable=False, *, axis=_layout.NO_AXIS, out=None):
     """Sort along ``dim``: the named tuple ``(values, indices)``. Stable; NaN counts as the
     largest value."""
+    if axis is not _layout.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
+        dim = _layout.numpy_axis(axis, 'sort')
     _check_tensor(input, 'sort')
     _check_sortable(input, 'sort')
     dim = _layout.normalize_dim(dim, input._data.ndim)
@@ -112,12 +114,14 @@ def sort(input, dim=-1, descending=False, stable=False, *, out=None):
     return _out_pair(sort_type(*_record_pair(Sort, input, values, indices, dim)), out)
 
 
-def _sort_method(self, dim=-1, descending=False, stable=False):
-    return sort(self, dim, descending, stable)
+def _sort_method(self, dim=-1, descending=False, stable=False, *, axis=_layout.NO_AXIS):
+    return sort(self, dim, descending, stable, axis=axis)
 
 
-def argsort(input, dim=-1, descending=False, stable=False):
+def argsort(input, dim=-1, descending=False, stable=False, *, axis=_layout.NO_AXIS):
     """The indices that sort ``input`` along ``dim`` (int64)."""
+    if axis is not _layout.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
+        dim = _layout.numpy_axis(axis, 'argsort')
     _check_tensor(input, 'argsort')
     _check_sortable(input, 'argsort')
     dim = _layout.normalize_dim(dim, input._data.ndim)
@@ -134,9 +138,12 @@ def msort(input, *, out=None):
     return result
 
 
-def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):  # noqa: A002
+def topk(input, k, dim=-1, largest=True, sorted=True, *, axis=_layout.NO_AXIS,  # noqa: A002
+         out=None):
     """The ``k`` largest (or with ``largest=False`` smallest) elements along ``dim``: the
     named tuple ``(values, indices)``."""
+    if axis is not _layout.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
+        dim = _layout.numpy_axis(axis, 'topk')
     _check_tensor(input, 'topk')
     data = input._data
     if input._dtype is dt.bool:

@@ -366,8 +366,12 @@ class Unsqueeze(ViewOp):
         return grad.squeeze(self.args[0])
 
 
-def unsqueeze(input, dim):
+def unsqueeze(input, dim=None, *, axis=_layout.NO_AXIS):
     """Insert a size-1 dim at ``dim`` (a view)."""
+    if axis is not _layout.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
+        dim = _layout.numpy_axis(axis, 'unsqueeze')
+    if dim is None:
+        raise TypeError('unsqueeze() missing 1 required positional arguments: "dim"')
     ndim = input._data.ndim
     dim = _layout.normalize_dim(dim, ndim + 1)
     shape = input._data.shape
@@ -395,8 +399,10 @@ class SqueezeDims(Squeeze):
     node_name = 'SqueezeBackward2'
 
 
-def squeeze(input, dim=None):
+def squeeze(input, dim=None, *, axis=_layout.NO_AXIS):
     """Remove size-1 dims: all of them, or only those among ``dim`` (int or tuple)."""
+    if axis is not _layout.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
+        dim = _layout.numpy_axis(axis, 'squeeze')
     shape = input._data.shape
     strides = input.stride()
     if dim is None:

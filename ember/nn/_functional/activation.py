@@ -1000,11 +1000,21 @@ def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
 # ---------------------------------------------------------------------------------------
 # Tensor methods PyTorch's functional calls on the input (added only where missing)
 # ---------------------------------------------------------------------------------------
-def _tensor_softmax(self, dim, dtype=None):
+def _tensor_softmax(self, dim=None, dtype=None, *, axis=_layout.NO_AXIS):
+    """``Tensor.softmax`` and ``torch.softmax``: ``dim`` is required there (``axis`` is
+    NumPy's name for it), unlike in ``nn.functional.softmax``."""
+    if axis is not _layout.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
+        dim = _layout.numpy_axis(axis, 'softmax')
+    if dim is None:
+        raise TypeError('softmax() missing 1 required positional arguments: "dim"')
     return _softmax_run(Softmax, self, dim, dtype, 'softmax')
 
 
-def _tensor_log_softmax(self, dim, dtype=None):
+def _tensor_log_softmax(self, dim=None, dtype=None, *, axis=_layout.NO_AXIS):
+    if axis is not _layout.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
+        dim = _layout.numpy_axis(axis, 'log_softmax')
+    if dim is None:
+        raise TypeError('log_softmax() missing 1 required positional arguments: "dim"')
     return _softmax_run(LogSoftmax, self, dim, dtype, 'log_softmax')
 
 
