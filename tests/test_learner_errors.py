@@ -347,8 +347,8 @@ NUMPY_NAMES = [
     'x.softmax(axis=1)', 'x.log_softmax(axis=1)', 'x.unsqueeze(axis=0)',
     'lib.softmax(x, axis=1)', 'lib.nn.functional.log_softmax(x, axis=1)', 'lib.softmax(x)',
     'lib.log_softmax(x, 1, lib.float64)', 'lib.nn.functional.softmax(x, axis=1)',
-    'x.cumsum()', 'lib.logsumexp(x)', 'x.softmax()', 'x.unsqueeze()', 'x.sum(axis=None)',
-    'x.mean(axis=None, dtype=None, out=None)',
+    'x.cumsum()', 'lib.logsumexp(x)', 'x.softmax()', 'x.unsqueeze()',
+    'x.mean(axis=None, dtype=None, out=None)', '__import__("numpy").mean(x)',
 ]
 
 
