@@ -230,32 +230,3 @@ def iteration_order(shape, operands):
                 break
     return perm
 
-
-def type_name(obj):
-    """The name PyTorch's argument errors give the type of ``obj``: types defined in C keep
-    their module (``numpy.ndarray``), Python classes and builtins show the bare name."""
-    cls = type(obj)
-    if cls.__module__ == 'builtins' or cls.__flags__ & _HEAP_TYPE:
-        return cls.__name__
-    return f'{cls.__module__}.{cls.__name__}'
-
-
-_HEAP_TYPE = 1 << 9   # Py_TPFLAGS_HEAPTYPE: a class made by a class statement
-
-
-class _NoAxis:
-    """The default of the ``axis`` keywords (NumPy's name for ``dim``): PyTorch takes an
-    ``axis`` given as a number, and refuses ``axis=None`` (what ``np.sum(tensor)`` passes)."""
-    __slots__ = ()
-
-    def __repr__(self):
-        return '<no axis>'
-
-
-NO_AXIS = _NoAxis()
-
-
-def numpy_axis(axis, name):
-    if axis is None:
-        raise TypeError(f"{name}() got an unexpected keyword argument 'axis'")
-    return axis

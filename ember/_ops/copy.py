@@ -1,7 +1,7 @@
 """``Tensor.copy_``: write another tensor's values (broadcast, cast, moved) into this one."""
 import numpy as np
 
-from .. import _layout
+from .. import _args
 from .._tensor import Tensor
 from ..autograd import grad_mode
 from ..autograd.function import Node
@@ -33,7 +33,7 @@ def copy_(self, src, non_blocking=False):
     from .elementwise import check_inplace, _rebase_view
     if not isinstance(src, Tensor):
         raise TypeError(f'copy_(): argument \'other\' (position 1) must be Tensor, not '
-                        f'{_layout.type_name(src)}')
+                        f'{_args.type_name(src)}')
     check_inplace(self)
     data = src._data
     if src._device is not self._device:

@@ -11,7 +11,7 @@ import warnings
 import numpy as np
 
 from .. import _dtype as dt
-from .. import _layout
+from .. import _args
 from .._device import CPU, to_device, backend_of
 from .._tensor import Tensor, make_tensor, make_view, require_grad
 
@@ -88,7 +88,7 @@ def _out_dtype(dtype, out, name):
     if out is None:
         return dtype
     if not isinstance(out, Tensor):
-        raise TypeError(f"{name}(): argument 'out' must be Tensor, not {_layout.type_name(out)}")
+        raise TypeError(f"{name}(): argument 'out' must be Tensor, not {_args.type_name(out)}")
     if dtype is not None and dtype is not out._dtype:
         raise RuntimeError(f'dtype {dtype._tensor_type[:-6]} does not match dtype of out '
                            f'parameter ({out._dtype._tensor_type[:-6]})')
@@ -637,7 +637,7 @@ def empty_strided(size, stride, *, dtype=None, layout=None, device=None, require
 def _like(input, fill, dtype, device, requires_grad, memory_format, name):
     if not isinstance(input, Tensor):
         raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
-                        f"{_layout.type_name(input)}")
+                        f"{_args.type_name(input)}")
     d = _check_dtype(dtype, name) or input._dtype
     device = to_device(device) if device is not None else input._device
     src = input._data

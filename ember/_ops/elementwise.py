@@ -34,6 +34,7 @@ import warnings
 import numpy as np
 
 from .. import _dtype as dt
+from .. import _args
 from .. import _layout
 from .._tensor import Tensor, make_tensor
 from ..autograd import grad_mode
@@ -371,7 +372,7 @@ def unary(cls, a, int_to_float=False):
     """Run unary op ``cls`` on a tensor."""
     if not isinstance(a, Tensor):
         raise TypeError(f'{cls.public_name}(): argument \'input\' (position 1) must be '
-                        f'Tensor, not {_layout.type_name(a)}')
+                        f'Tensor, not {_args.type_name(a)}')
     data = a._data
     dtype = a._dtype
     if int_to_float and dtype.category < _FLOAT:
@@ -402,7 +403,7 @@ def unary_with(cls, a, params, int_to_float=False):
     finds them in ``self.args[1:]``."""
     if not isinstance(a, Tensor):
         raise TypeError(f'{cls.public_name}(): argument \'input\' (position 1) must be '
-                        f'Tensor, not {_layout.type_name(a)}')
+                        f'Tensor, not {_args.type_name(a)}')
     data = a._data
     dtype = a._dtype
     if int_to_float and dtype.category < _FLOAT:
@@ -956,7 +957,7 @@ def copy_into_out(result, out, name=None):
     ``out`` whose elements share memory (expanded) is refused, as PyTorch's elementwise ops
     do."""
     if not isinstance(out, Tensor):
-        raise TypeError(f'argument \'out\' must be Tensor, not {_layout.type_name(out)}')
+        raise TypeError(f'argument \'out\' must be Tensor, not {_args.type_name(out)}')
     if _grad_state.enabled and (out._requires_grad or result._requires_grad):
         if name is None:
             name = result._grad_fn.name() if result._grad_fn is not None else 'op'

@@ -19,6 +19,7 @@ import warnings
 import numpy as np
 
 from .. import _dtype as dt
+from .. import _args
 from .. import _layout
 from .._tensor import Tensor, make_tensor, make_view
 from ..autograd import grad_mode
@@ -196,7 +197,7 @@ def _zeros(shape, like):
 def _check_tensor(x, name, arg, pos):
     if not isinstance(x, Tensor):
         raise TypeError(f"{name}(): argument '{arg}' (position {pos}) must be Tensor, not "
-                        f"{_layout.type_name(x)}")
+                        f"{_args.type_name(x)}")
 
 
 def _same_device(*tensors):
@@ -1151,7 +1152,7 @@ def where(condition, input=None, other=None, *, out=None):
         return nonzero(condition, as_tuple=True)
     if not isinstance(condition, Tensor):
         raise TypeError(f"where(): argument 'condition' (position 1) must be Tensor, not "
-                        f"{_layout.type_name(condition)}")
+                        f"{_args.type_name(condition)}")
     if input is None or other is None:
         raise TypeError('where() missing a required argument: both input and other are needed '
                         'with a condition')
@@ -1392,7 +1393,7 @@ def masked_scatter(input, mask, source):
 def _index_vector(index, name, allowed=(dt.int64, dt.int32), exc=RuntimeError, msg=None):
     if not isinstance(index, Tensor):
         raise TypeError(f"{name}(): argument 'index' must be Tensor, not "
-                        f"{_layout.type_name(index)}")
+                        f"{_args.type_name(index)}")
     if index._dtype not in allowed:
         raise exc(msg or f'{name}(): Expected dtype int32 or int64 for index')
     if index._data.ndim > 1:
@@ -1535,7 +1536,7 @@ def index_copy(input, dim, index, source):
     dim = _wrap_dim(dim, ndim)
     if not isinstance(index, Tensor):
         raise TypeError("index_copy(): argument 'index' (position 3) must be Tensor, not "
-                        f'{_layout.type_name(index)}')
+                        f'{_args.type_name(index)}')
     if index._dtype is not dt.int64:
         raise RuntimeError('index_copy_(): Expected a long tensor for index, but got '
                            f'{_type_name(index._dtype)}')
@@ -1584,7 +1585,7 @@ def index_fill(input, dim, index, value):
     dim = _wrap_dim(dim, ndim)
     if not isinstance(index, Tensor):
         raise TypeError("index_fill(): argument 'index' (position 2) must be Tensor, not "
-                        f'{_layout.type_name(index)}')
+                        f'{_args.type_name(index)}')
     if index._dtype is not dt.int64:
         raise IndexError('index_fill_(): Expected dtype int64 for index.')
     if index._data.ndim > 1:
@@ -1700,7 +1701,7 @@ def index_put(input, indices, values, accumulate=False):
 def _gather_index(index, name):
     if not isinstance(index, Tensor):
         raise TypeError(f"{name}(): argument 'index' (position 3) must be Tensor, not "
-                        f'{_layout.type_name(index)}')
+                        f'{_args.type_name(index)}')
     if index._dtype is not dt.int64 and index._dtype is not dt.int32:
         raise RuntimeError(f'{name}(): Expected dtype int32/int64 for index')
     idx = index._host_array()
@@ -2085,7 +2086,7 @@ def take(input, index):
     _check_tensor(input, 'take', 'input', 1)
     if not isinstance(index, Tensor):
         raise TypeError("take(): argument 'index' (position 2) must be Tensor, not "
-                        f'{_layout.type_name(index)}')
+                        f'{_args.type_name(index)}')
     if index._dtype is not dt.int64:
         raise RuntimeError('take(): Expected a long tensor for index, but got '
                            f'{_type_name(index._dtype)}')

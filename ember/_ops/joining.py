@@ -9,6 +9,7 @@ __all__ = ['cat', 'concat', 'concatenate', 'stack', 'hstack', 'vstack', 'row_sta
 import numpy as np
 
 from .. import _dtype as dt
+from .. import _args
 from .. import _layout
 from .._tensor import Tensor, make_tensor, make_view
 from ..autograd import grad_mode
@@ -149,10 +150,10 @@ class Stack(Op):
                      for i, meta in enumerate(self._metas))
 
 
-def stack(tensors, dim=0, *, axis=_layout.NO_AXIS, out=None):
+def stack(tensors, dim=0, *, axis=_args.NO_AXIS, out=None):
     """Join same-shaped tensors along a new dim ``dim`` (promoting dtypes)."""
-    if axis is not _layout.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
-        dim = _layout.numpy_axis(axis, 'stack')
+    if axis is not _args.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
+        dim = _args.numpy_axis(axis, 'stack')
     tensors = _as_tensor_list(tensors, 'stack')
     if not tensors:
         raise RuntimeError('stack expects a non-empty TensorList')

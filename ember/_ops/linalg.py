@@ -22,6 +22,7 @@ import math
 import numpy as np
 
 from .. import _dtype as dt
+from .. import _args
 from .. import _layout
 from .._tensor import Tensor, make_tensor
 from ..autograd import grad_mode
@@ -54,7 +55,7 @@ def _cpp_name(d):
 def _need_tensor(name, arg, value):
     if not isinstance(value, Tensor):
         raise TypeError(f"{name}(): argument '{arg}' must be Tensor, not "
-                        f'{_layout.type_name(value)}')
+                        f'{_args.type_name(value)}')
 
 
 def _same_device(a, b):
@@ -108,7 +109,7 @@ def _out(result, out, name):
     if out is None:
         return result
     if not isinstance(out, Tensor):
-        raise TypeError(f"{name}(): argument 'out' must be Tensor, not {_layout.type_name(out)}")
+        raise TypeError(f"{name}(): argument 'out' must be Tensor, not {_args.type_name(out)}")
     if result._grad_fn is not None or (out._requires_grad and _grad_state.enabled):
         raise RuntimeError(f"{name}(): functions with out=... arguments don't support "
                            'automatic differentiation, but one of the arguments requires '

@@ -11,6 +11,7 @@ import warnings
 import numpy as np
 
 from .. import _dtype as dt
+from .. import _args
 from .. import _layout
 from .._tensor import Tensor, Size, make_tensor
 from ..autograd import grad_mode
@@ -24,7 +25,7 @@ _grad_state = grad_mode.state
 def _check_tensor(x, name, arg='input', pos=1):
     if not isinstance(x, Tensor):
         raise TypeError(f"{name}(): argument '{arg}' (position {pos}) must be Tensor, not "
-                        f"{_layout.type_name(x)}")
+                        f"{_args.type_name(x)}")
 
 
 def _dims(dims, ndim):

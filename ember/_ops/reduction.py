@@ -20,6 +20,7 @@ import warnings
 import numpy as np
 
 from .. import _dtype as dt
+from .. import _args
 from .. import _layout
 from .._tensor import Tensor, make_tensor
 from ..autograd import grad_mode
@@ -70,7 +71,7 @@ def _half(x):
 def _check_tensor(x, name):
     if not isinstance(x, Tensor):
         raise TypeError(f'{name}(): argument \'input\' (position 1) must be Tensor, not '
-                        f'{_layout.type_name(x)}')
+                        f'{_args.type_name(x)}')
 
 
 def reduce_dims(input, dim):
@@ -197,12 +198,12 @@ def _sum_dtype(input, dtype):
     return dt.int64 if input._dtype.category < _FLOAT else input._dtype
 
 
-def sum(input, dim=None, keepdim=False, *, axis=_layout.NO_AXIS, keepdims=None,  # noqa: A001
+def sum(input, dim=None, keepdim=False, *, axis=_args.NO_AXIS, keepdims=None,  # noqa: A001
         dtype=None, out=None):
     """Sum of all elements, or over ``dim`` (int or tuple). Integers and bools sum to int64
     unless ``dtype`` says otherwise."""
-    if axis is not _layout.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
-        dim = _layout.numpy_axis(axis, 'sum')
+    if axis is not _args.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
+        dim = _args.numpy_axis(axis, 'sum')
     if keepdims is not None:
         keepdim = keepdims
     if dim is None and dtype is None and out is None and isinstance(input, Tensor) and \
@@ -236,11 +237,11 @@ class Nansum(Op):
         return (_restore_dims(grad, shape, dims, keepdim) * x.isnan().logical_not(),)
 
 
-def nansum(input, dim=None, keepdim=False, *, axis=_layout.NO_AXIS, keepdims=None, dtype=None,
+def nansum(input, dim=None, keepdim=False, *, axis=_args.NO_AXIS, keepdims=None, dtype=None,
            out=None):
     """Sum treating NaN as zero."""
-    if axis is not _layout.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
-        dim = _layout.numpy_axis(axis, 'nansum')
+    if axis is not _args.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
+        dim = _args.numpy_axis(axis, 'nansum')
     if keepdims is not None:
         keepdim = keepdims
     _check_tensor(input, 'nansum')
@@ -279,12 +280,12 @@ class MeanDim(Mean):
     node_name = 'MeanBackward1'
 
 
-def mean(input, dim=None, keepdim=False, *, axis=_layout.NO_AXIS, keepdims=None, dtype=None,
+def mean(input, dim=None, keepdim=False, *, axis=_args.NO_AXIS, keepdims=None, dtype=None,
          out=None):
     """Arithmetic mean of all elements or over ``dim``; floating point or complex only
     (pass ``dtype`` to average integers)."""
-    if axis is not _layout.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
-        dim = _layout.numpy_axis(axis, 'mean')
+    if axis is not _args.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
+        dim = _args.numpy_axis(axis, 'mean')
     if keepdims is not None:
         keepdim = keepdims
     _check_tensor(input, 'mean')
@@ -301,11 +302,11 @@ def mean(input, dim=None, keepdim=False, *, axis=_layout.NO_AXIS, keepdims=None,
     return result if out is None else _out(result, out)
 
 
-def nanmean(input, dim=None, keepdim=False, *, axis=_layout.NO_AXIS, keepdims=None, dtype=None,
+def nanmean(input, dim=None, keepdim=False, *, axis=_args.NO_AXIS, keepdims=None, dtype=None,
             out=None):
     """Mean of the non-NaN elements (NaN where there are none)."""
-    if axis is not _layout.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
-        dim = _layout.numpy_axis(axis, 'nanmean')
+    if axis is not _args.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
+        dim = _args.numpy_axis(axis, 'nanmean')
     if keepdims is not None:
         keepdim = keepdims
     _check_tensor(input, 'nanmean')
@@ -393,11 +394,11 @@ class ProdDim(Prod):
     node_name = 'ProdBackward1'
 
 
-def prod(input, dim=None, keepdim=False, *, axis=_layout.NO_AXIS, keepdims=None, dtype=None,
+def prod(input, dim=None, keepdim=False, *, axis=_args.NO_AXIS, keepdims=None, dtype=None,
          out=None):
     """Product of all elements, or along one ``dim``. Integers and bools give int64."""
-    if axis is not _layout.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
-        dim = _layout.numpy_axis(axis, 'prod')
+    if axis is not _args.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
+        dim = _args.numpy_axis(axis, 'prod')
     if keepdims is not None:
         keepdim = keepdims
     _check_tensor(input, 'prod')
@@ -508,23 +509,23 @@ def _max_min(all_cls, dim_cls, pair_fn, input, dim, keepdim, other, name, out):
     return _out(_selecting(dim_cls, name, input, d, keepdim), out, name)
 
 
-def max(input, dim=None, keepdim=False, *, axis=_layout.NO_AXIS, keepdims=None,  # noqa: A001
+def max(input, dim=None, keepdim=False, *, axis=_args.NO_AXIS, keepdims=None,  # noqa: A001
         other=None, out=None):
     """Largest element; with ``dim``, the ``(values, indices)`` along it (the first index
     among ties, NaN wins); with a tensor, the elementwise maximum."""
-    if axis is not _layout.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
-        dim = _layout.numpy_axis(axis, 'max')
+    if axis is not _args.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
+        dim = _args.numpy_axis(axis, 'max')
     if keepdims is not None:
         keepdim = keepdims
     from .elementwise import maximum
     return _max_min(MaxAll, MaxDim, maximum, input, dim, keepdim, other, 'max', out)
 
 
-def min(input, dim=None, keepdim=False, *, axis=_layout.NO_AXIS, keepdims=None,  # noqa: A001
+def min(input, dim=None, keepdim=False, *, axis=_args.NO_AXIS, keepdims=None,  # noqa: A001
         other=None, out=None):
     """Smallest element; with ``dim``, the ``(values, indices)`` along it."""
-    if axis is not _layout.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
-        dim = _layout.numpy_axis(axis, 'min')
+    if axis is not _args.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
+        dim = _args.numpy_axis(axis, 'min')
     if keepdims is not None:
         keepdim = keepdims
     from .elementwise import minimum
@@ -561,10 +562,10 @@ class Amin(Amax):
     public = 'amin'
 
 
-def amax(input, dim=(), keepdim=False, *, axis=_layout.NO_AXIS, keepdims=None, out=None):
+def amax(input, dim=(), keepdim=False, *, axis=_args.NO_AXIS, keepdims=None, out=None):
     """Largest values over ``dim`` (all dims by default); ties share the gradient."""
-    if axis is not _layout.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
-        dim = _layout.numpy_axis(axis, 'amax')
+    if axis is not _args.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
+        dim = _args.numpy_axis(axis, 'amax')
     if keepdims is not None:
         keepdim = keepdims
     _check_tensor(input, 'amax')
@@ -572,10 +573,10 @@ def amax(input, dim=(), keepdim=False, *, axis=_layout.NO_AXIS, keepdims=None, o
     return _out(Amax.apply(input, reduce_dims(input, dim), keepdim), out)
 
 
-def amin(input, dim=(), keepdim=False, *, axis=_layout.NO_AXIS, keepdims=None, out=None):
+def amin(input, dim=(), keepdim=False, *, axis=_args.NO_AXIS, keepdims=None, out=None):
     """Smallest values over ``dim`` (all dims by default)."""
-    if axis is not _layout.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
-        dim = _layout.numpy_axis(axis, 'amin')
+    if axis is not _args.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
+        dim = _args.numpy_axis(axis, 'amin')
     if keepdims is not None:
         keepdim = keepdims
     _check_tensor(input, 'amin')
@@ -648,19 +649,19 @@ def _arg(fn, input, dim, keepdim, name):
     return make_tensor(_contiguous(result), dt.int64, input._device)
 
 
-def argmax(input, dim=None, keepdim=False, *, axis=_layout.NO_AXIS, keepdims=None, out=None):
+def argmax(input, dim=None, keepdim=False, *, axis=_args.NO_AXIS, keepdims=None, out=None):
     """Index of the largest element (of the flattened tensor, or along ``dim``)."""
-    if axis is not _layout.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
-        dim = _layout.numpy_axis(axis, 'argmax')
+    if axis is not _args.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
+        dim = _args.numpy_axis(axis, 'argmax')
     if keepdims is not None:
         keepdim = keepdims
     return _out(_arg(np.argmax, input, dim, keepdim, 'argmax'), out)
 
 
-def argmin(input, dim=None, keepdim=False, *, axis=_layout.NO_AXIS, keepdims=None, out=None):
+def argmin(input, dim=None, keepdim=False, *, axis=_args.NO_AXIS, keepdims=None, out=None):
     """Index of the smallest element (of the flattened tensor, or along ``dim``)."""
-    if axis is not _layout.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
-        dim = _layout.numpy_axis(axis, 'argmin')
+    if axis is not _args.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
+        dim = _args.numpy_axis(axis, 'argmin')
     if keepdims is not None:
         keepdim = keepdims
     return _out(_arg(np.argmin, input, dim, keepdim, 'argmin'), out)
@@ -790,22 +791,22 @@ def _var_common(cls, input, dim, unbiased, keepdim, correction):
     return cls.apply(input, reduce_dims(input, dim), correction, keepdim)
 
 
-def var(input, dim=None, unbiased=None, keepdim=False, *, axis=_layout.NO_AXIS, keepdims=None,
+def var(input, dim=None, unbiased=None, keepdim=False, *, axis=_args.NO_AXIS, keepdims=None,
         correction=None, out=None):
     """Variance over ``dim`` (all dims by default), dividing by ``N - correction``
     (``unbiased=False`` means ``correction=0``)."""
-    if axis is not _layout.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
-        dim = _layout.numpy_axis(axis, 'var')
+    if axis is not _args.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
+        dim = _args.numpy_axis(axis, 'var')
     if keepdims is not None:
         keepdim = keepdims
     return _out(_var_common(Var, input, dim, unbiased, keepdim, correction), out)
 
 
-def std(input, dim=None, unbiased=None, keepdim=False, *, axis=_layout.NO_AXIS, keepdims=None,
+def std(input, dim=None, unbiased=None, keepdim=False, *, axis=_args.NO_AXIS, keepdims=None,
         correction=None, out=None):
     """Standard deviation: the square root of ``var`` with the same arguments."""
-    if axis is not _layout.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
-        dim = _layout.numpy_axis(axis, 'std')
+    if axis is not _args.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
+        dim = _args.numpy_axis(axis, 'std')
     if keepdims is not None:
         keepdim = keepdims
     return _out(_var_common(Std, input, dim, unbiased, keepdim, correction), out)
@@ -936,10 +937,10 @@ class Logsumexp(Op):
         return (g * (x - _restore_dims(self.output, shape, dims, keepdim)).exp(),)
 
 
-def logsumexp(input, dim=None, keepdim=False, *, axis=_layout.NO_AXIS, keepdims=None, out=None):
+def logsumexp(input, dim=None, keepdim=False, *, axis=_args.NO_AXIS, keepdims=None, out=None):
     """``log(sum(exp(input)))`` over ``dim``, computed without overflow."""
-    if axis is not _layout.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
-        dim = _layout.numpy_axis(axis, 'logsumexp')
+    if axis is not _args.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
+        dim = _args.numpy_axis(axis, 'logsumexp')
     if dim is None:
         raise TypeError('logsumexp() missing 1 required positional arguments: "dim"')
     if keepdims is not None:
@@ -1037,10 +1038,10 @@ def _cumulative(cls, input, dim, dtype, name):
     return cls.apply(input, d, np_dtype)
 
 
-def cumsum(input, dim=None, *, axis=_layout.NO_AXIS, dtype=None, out=None):
+def cumsum(input, dim=None, *, axis=_args.NO_AXIS, dtype=None, out=None):
     """Running sums along ``dim``; integers and bools give int64."""
-    if axis is not _layout.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
-        dim = _layout.numpy_axis(axis, 'cumsum')
+    if axis is not _args.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
+        dim = _args.numpy_axis(axis, 'cumsum')
     if dim is None:
         raise TypeError('cumsum() missing 1 required positional arguments: "dim"')
     dtype = _out_dtype(dtype, out)
@@ -1111,21 +1112,21 @@ def _logical_reduce(fn, input, dim, keepdim, name):
                        out_dtype, input._device)
 
 
-def any(input, dim=None, keepdim=False, *, axis=_layout.NO_AXIS, keepdims=None,  # noqa: A001
+def any(input, dim=None, keepdim=False, *, axis=_args.NO_AXIS, keepdims=None,  # noqa: A001
         out=None):
     """Whether any element (along ``dim``) is non-zero."""
-    if axis is not _layout.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
-        dim = _layout.numpy_axis(axis, 'any')
+    if axis is not _args.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
+        dim = _args.numpy_axis(axis, 'any')
     if keepdims is not None:
         keepdim = keepdims
     return _out(_logical_reduce(np.any, input, dim, keepdim, 'any'), out)
 
 
-def all(input, dim=None, keepdim=False, *, axis=_layout.NO_AXIS, keepdims=None,  # noqa: A001
+def all(input, dim=None, keepdim=False, *, axis=_args.NO_AXIS, keepdims=None,  # noqa: A001
         out=None):
     """Whether all elements (along ``dim``) are non-zero."""
-    if axis is not _layout.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
-        dim = _layout.numpy_axis(axis, 'all')
+    if axis is not _args.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
+        dim = _args.numpy_axis(axis, 'all')
     if keepdims is not None:
         keepdim = keepdims
     return _out(_logical_reduce(np.all, input, dim, keepdim, 'all'), out)
@@ -1238,11 +1239,11 @@ def _bool_selection_check(input, dim, name, kernel, scalar_ok=False):
         _no_bool(input, kernel)
 
 
-def median(input, dim=None, keepdim=False, *, axis=_layout.NO_AXIS, keepdims=None, out=None):
+def median(input, dim=None, keepdim=False, *, axis=_args.NO_AXIS, keepdims=None, out=None):
     """The lower median of all elements (NaN if any is NaN); with ``dim``, the
     ``(values, indices)`` of the median along it."""
-    if axis is not _layout.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
-        dim = _layout.numpy_axis(axis, 'median')
+    if axis is not _args.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
+        dim = _args.numpy_axis(axis, 'median')
     if keepdims is not None:
         keepdim = keepdims
     _check_tensor(input, 'median')

@@ -12,6 +12,7 @@ __all__ = ['sort', 'argsort', 'msort', 'topk', 'unique', 'unique_consecutive', '
 import numpy as np
 
 from .. import _dtype as dt
+from .. import _args
 from .. import _layout
 from .._tensor import Tensor, make_tensor
 from ..autograd import grad_mode
@@ -29,7 +30,7 @@ _OUT_TYPES = {sort_type: make_return_type('sort_out', ('values', 'indices')),
 def _check_tensor(x, name, arg='input', pos=1):
     if not isinstance(x, Tensor):
         raise TypeError(f"{name}(): argument '{arg}' (position {pos}) must be Tensor, not "
-                        f"{_layout.type_name(x)}")
+                        f"{_args.type_name(x)}")
 
 
 def _stable_argsort(data, axis, descending):
@@ -102,11 +103,11 @@ def _out_pair(result, out):
     return _OUT_TYPES[type(result)](out[0], out[1])
 
 
-def sort(input, dim=-1, descending=False, stable=False, *, axis=_layout.NO_AXIS, out=None):
+def sort(input, dim=-1, descending=False, stable=False, *, axis=_args.NO_AXIS, out=None):
     """Sort along ``dim``: the named tuple ``(values, indices)``. Stable; NaN counts as the
     largest value."""
-    if axis is not _layout.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
-        dim = _layout.numpy_axis(axis, 'sort')
+    if axis is not _args.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
+        dim = _args.numpy_axis(axis, 'sort')
     _check_tensor(input, 'sort')
     _check_sortable(input, 'sort')
     dim = _layout.normalize_dim(dim, input._data.ndim)
@@ -114,14 +115,14 @@ def sort(input, dim=-1, descending=False, stable=False, *, axis=_layout.NO_AXIS,
     return _out_pair(sort_type(*_record_pair(Sort, input, values, indices, dim)), out)
 
 
-def _sort_method(self, dim=-1, descending=False, stable=False, *, axis=_layout.NO_AXIS):
+def _sort_method(self, dim=-1, descending=False, stable=False, *, axis=_args.NO_AXIS):
     return sort(self, dim, descending, stable, axis=axis)
 
 
-def argsort(input, dim=-1, descending=False, stable=False, *, axis=_layout.NO_AXIS):
+def argsort(input, dim=-1, descending=False, stable=False, *, axis=_args.NO_AXIS):
     """The indices that sort ``input`` along ``dim`` (int64)."""
-    if axis is not _layout.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
-        dim = _layout.numpy_axis(axis, 'argsort')
+    if axis is not _args.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
+        dim = _args.numpy_axis(axis, 'argsort')
     _check_tensor(input, 'argsort')
     _check_sortable(input, 'argsort')
     dim = _layout.normalize_dim(dim, input._data.ndim)
@@ -138,12 +139,12 @@ def msort(input, *, out=None):
     return result
 
 
-def topk(input, k, dim=-1, largest=True, sorted=True, *, axis=_layout.NO_AXIS,  # noqa: A002
+def topk(input, k, dim=-1, largest=True, sorted=True, *, axis=_args.NO_AXIS,  # noqa: A002
          out=None):
     """The ``k`` largest (or with ``largest=False`` smallest) elements along ``dim``: the
     named tuple ``(values, indices)``."""
-    if axis is not _layout.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
-        dim = _layout.numpy_axis(axis, 'topk')
+    if axis is not _args.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
+        dim = _args.numpy_axis(axis, 'topk')
     _check_tensor(input, 'topk')
     data = input._data
     if input._dtype is dt.bool:

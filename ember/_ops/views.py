@@ -8,6 +8,7 @@ __all__ = ['view', 'reshape', 'flatten', 'ravel', 'unflatten', 'transpose', 'swa
            't', 'permute', 'movedim', 'moveaxis', 'unsqueeze', 'squeeze', 'select',
            'narrow', 'unbind', 'as_strided', 'detach', 'detach_', 'clone']
 
+from .. import _args
 from .. import _layout
 from .._dtype import dtype as _dtype_type
 from .._tensor import Tensor, make_view
@@ -366,10 +367,10 @@ class Unsqueeze(ViewOp):
         return grad.squeeze(self.args[0])
 
 
-def unsqueeze(input, dim=None, *, axis=_layout.NO_AXIS):
+def unsqueeze(input, dim=None, *, axis=_args.NO_AXIS):
     """Insert a size-1 dim at ``dim`` (a view)."""
-    if axis is not _layout.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
-        dim = _layout.numpy_axis(axis, 'unsqueeze')
+    if axis is not _args.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
+        dim = _args.numpy_axis(axis, 'unsqueeze')
     if dim is None:
         raise TypeError('unsqueeze() missing 1 required positional arguments: "dim"')
     ndim = input._data.ndim
@@ -399,10 +400,10 @@ class SqueezeDims(Squeeze):
     node_name = 'SqueezeBackward2'
 
 
-def squeeze(input, dim=None, *, axis=_layout.NO_AXIS):
+def squeeze(input, dim=None, *, axis=_args.NO_AXIS):
     """Remove size-1 dims: all of them, or only those among ``dim`` (int or tuple)."""
-    if axis is not _layout.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
-        dim = _layout.numpy_axis(axis, 'squeeze')
+    if axis is not _args.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
+        dim = _args.numpy_axis(axis, 'squeeze')
     shape = input._data.shape
     strides = input.stride()
     if dim is None:

@@ -11,6 +11,7 @@ import warnings
 import numpy as np
 
 from ... import _dtype as dt
+from ... import _args
 from ... import _layout
 from ..._tensor import Tensor, make_tensor
 from ...autograd import grad_mode
@@ -40,7 +41,7 @@ def _arr(x):
 def _check_tensor(input, name):
     if not isinstance(input, Tensor):
         raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
-                        f"{_layout.type_name(input)}")
+                        f"{_args.type_name(input)}")
 
 
 def _check_float(input, kernel):
@@ -968,7 +969,7 @@ def one_hot(tensor, num_classes=-1):
     """Class indices (int64) to one-hot vectors along a new last dim (int64)."""
     if not isinstance(tensor, Tensor):
         raise TypeError(f"one_hot(): argument 'input' (position 1) must be Tensor, not "
-                        f"{_layout.type_name(tensor)}")
+                        f"{_args.type_name(tensor)}")
     if tensor._dtype is not dt.int64:
         raise RuntimeError('one_hot is only applicable to index tensor of type LongTensor.')
     data = tensor._data
@@ -1000,19 +1001,19 @@ def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
 # ---------------------------------------------------------------------------------------
 # Tensor methods PyTorch's functional calls on the input (added only where missing)
 # ---------------------------------------------------------------------------------------
-def _tensor_softmax(self, dim=None, dtype=None, *, axis=_layout.NO_AXIS):
+def _tensor_softmax(self, dim=None, dtype=None, *, axis=_args.NO_AXIS):
     """``Tensor.softmax`` and ``torch.softmax``: ``dim`` is required there (``axis`` is
     NumPy's name for it), unlike in ``nn.functional.softmax``."""
-    if axis is not _layout.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
-        dim = _layout.numpy_axis(axis, 'softmax')
+    if axis is not _args.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
+        dim = _args.numpy_axis(axis, 'softmax')
     if dim is None:
         raise TypeError('softmax() missing 1 required positional arguments: "dim"')
     return _softmax_run(Softmax, self, dim, dtype, 'softmax')
 
 
-def _tensor_log_softmax(self, dim=None, dtype=None, *, axis=_layout.NO_AXIS):
-    if axis is not _layout.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
-        dim = _layout.numpy_axis(axis, 'log_softmax')
+def _tensor_log_softmax(self, dim=None, dtype=None, *, axis=_args.NO_AXIS):
+    if axis is not _args.NO_AXIS:   # NumPy's name for dim, accepted by PyTorch too
+        dim = _args.numpy_axis(axis, 'log_softmax')
     if dim is None:
         raise TypeError('log_softmax() missing 1 required positional arguments: "dim"')
     return _softmax_run(LogSoftmax, self, dim, dtype, 'log_softmax')

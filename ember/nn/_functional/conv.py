@@ -25,7 +25,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from ... import _dtype as dt
-from ... import _layout
+from ... import _args
 from ..._tensor import Tensor, make_tensor
 from ...autograd import grad_mode
 from ...autograd.function import Op, attach, check_same_device, wrap_outputs
@@ -702,13 +702,13 @@ def _suggests_channels_last(shape, strides):
 def _check_tensors(input, weight, bias, nd, transposed, groups, name):
     if not isinstance(input, Tensor):
         raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
-                        f"{_layout.type_name(input)}")
+                        f"{_args.type_name(input)}")
     if not isinstance(weight, Tensor):
         raise TypeError(f"{name}(): argument 'weight' (position 2) must be Tensor, not "
-                        f"{_layout.type_name(weight)}")
+                        f"{_args.type_name(weight)}")
     if bias is not None and not isinstance(bias, Tensor):
         raise TypeError(f"{name}(): argument 'bias' (position 3) must be Tensor, not "
-                        f"{_layout.type_name(bias)}")
+                        f"{_args.type_name(bias)}")
     if input.dim() not in (nd + 1, nd + 2):
         raise RuntimeError(f'Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to '
                            f'{name}, but got input of size: {_size_str(input.shape)}')

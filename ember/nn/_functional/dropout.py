@@ -11,7 +11,7 @@ import warnings
 
 import numpy as np
 
-from ... import _layout
+from ... import _args
 from ..._tensor import Tensor, make_tensor
 from .distance import is_half
 
@@ -102,7 +102,7 @@ def _zero(input, inplace):
 def _dropout_impl(input, p, training, inplace, feature, alpha):
     if not isinstance(input, Tensor):
         raise TypeError(f"dropout(): argument 'input' (position 1) must be Tensor, not "
-                        f'{_layout.type_name(input)}')
+                        f'{_args.type_name(input)}')
     if p == 0 or not training or input._data.size == 0:
         return input
     shape = _feature_shape(input) if feature else None

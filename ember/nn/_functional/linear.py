@@ -1,5 +1,5 @@
 """nn.functional: linear and bilinear maps."""
-from ... import _layout
+from ... import _args
 from ..._ops.linalg import addmm, matmul
 from ..._tensor import Tensor
 
@@ -10,7 +10,7 @@ def linear(input, weight, bias=None):
     """``input @ weight.T + bias`` over the last dim of ``input`` (any leading dims)."""
     if not isinstance(input, Tensor):
         raise TypeError("linear(): argument 'input' (position 1) must be Tensor, not "
-                        f'{_layout.type_name(input)}')
+                        f'{_args.type_name(input)}')
     ndim = input._data.ndim
     if ndim == 2 and bias is not None:
         return addmm(bias, input, weight.t())

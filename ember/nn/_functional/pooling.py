@@ -18,7 +18,7 @@ import math
 import numpy as np
 
 from ... import _dtype as dt
-from ... import _layout
+from ... import _args
 from ..._tensor import Tensor, make_tensor
 from ...autograd.function import Op
 from .activation import select_bits, _BITS
@@ -100,7 +100,7 @@ _AXES = {1: ('W',), 2: ('H', 'W'), 3: ('T', 'H', 'W')}
 def _check_input(x, nd, name):
     if not isinstance(x, Tensor):
         raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
-                        f"{_layout.type_name(x)}")
+                        f"{_args.type_name(x)}")
     if x.dim() not in (nd + 1, nd + 2):
         raise RuntimeError(f'non-empty {nd + 1}D or {nd + 2}D (batch mode) tensor expected for '
                            'input')
@@ -638,7 +638,7 @@ def _adaptive_output_size(input, nd, output_size, name):
 def _check_adaptive_input(input, nd, name):
     if not isinstance(input, Tensor):
         raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
-                        f"{_layout.type_name(input)}")
+                        f"{_args.type_name(input)}")
     if input.dim() not in (nd + 1, nd + 2):
         raise RuntimeError(f'{name}(): Expected {nd + 1}D or {nd + 2}D tensor, but got '
                            f'{list(input.shape)}')

@@ -11,7 +11,7 @@ segment machinery.
 import numpy as np
 
 from ... import _dtype as dt
-from ... import _layout
+from ... import _args
 from ..._tensor import Tensor, make_tensor
 from ...autograd import grad_mode
 from ...autograd.function import Op, attach
@@ -32,7 +32,7 @@ _MANY_SEGMENTS = 32
 def _check_tensor(x, name, arg, position):
     if not isinstance(x, Tensor):
         raise TypeError(f"{name}(): argument '{arg}' (position {position}) must be Tensor, not "
-                        f"{_layout.type_name(x)}")
+                        f"{_args.type_name(x)}")
 
 
 def _compute(np_dtype):

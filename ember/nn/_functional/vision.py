@@ -16,7 +16,7 @@ import math
 import numpy as np
 
 from ... import _dtype as dt
-from ... import _layout
+from ... import _args
 from ..._tensor import Tensor, make_tensor
 from ...autograd import grad_mode
 from ...autograd.function import Op
@@ -218,7 +218,7 @@ def pad(input, pad, mode='constant', value=None):
     """
     if not isinstance(input, Tensor):
         raise TypeError(f"pad(): argument 'input' (position 1) must be Tensor, not "
-                        f"{_layout.type_name(input)}")
+                        f"{_args.type_name(input)}")
     pad = tuple(int(p) for p in pad)
     if len(pad) % 2:
         raise RuntimeError('Padding length must be divisible by 2')
@@ -386,7 +386,7 @@ def interpolate(input, size=None, scale_factor=None, mode='nearest', align_corne
     'area'. ``align_corners`` maps corner pixel centres onto each other (linear modes)."""
     if not isinstance(input, Tensor):
         raise TypeError(f"interpolate(): argument 'input' must be Tensor, not "
-                        f"{_layout.type_name(input)}")
+                        f"{_args.type_name(input)}")
     if mode in ('nearest', 'area', 'nearest-exact'):
         if align_corners is not None:
             raise ValueError('align_corners option can only be set with the interpolating '
