@@ -358,3 +358,36 @@ def test_numpy_keyword_names_are_accepted(expression):
         x = lib.arange(6.).reshape(2, 3)
         return eval(expression, {'lib': lib, 'x': x})
     check(snippet, match_message=True)
+
+
+def _x(lib):
+    return lib.ones(1, 1, 8, 8)
+
+
+FLOAT_SIZES = {   # (snippet, whether PyTorch's message is matched word for word)
+    'avg_pool2d_kernel': (lambda lib: lib.nn.functional.avg_pool2d(_x(lib), 8 / 2), True),
+    'max_pool2d_stride': (lambda lib: lib.nn.functional.max_pool2d(_x(lib), 2, stride=2.0),
+                          True),
+    'MaxPool2d': (lambda lib: lib.nn.MaxPool2d(2.0)(_x(lib)), True),
+    'MaxPool2d_tuple': (lambda lib: lib.nn.MaxPool2d((2.0, 2))(_x(lib)), True),
+    'AvgPool2d': (lambda lib: lib.nn.AvgPool2d(2.0)(_x(lib)), True),
+    'pad': (lambda lib: lib.nn.functional.pad(_x(lib), (1.0, 1)), True),
+    'multinomial': (lambda lib: lib.multinomial(lib.ones(3), 2.0), True),
+    'topk': (lambda lib: lib.ones(5).topk(2.0), True),
+    'chunk': (lambda lib: lib.ones(5).chunk(2.0), True),
+    'roll': (lambda lib: lib.ones(5).roll(1.0), True),
+    'slice': (lambda lib: lib.ones(5)[0:2.0], True),
+    'conv_stride': (lambda lib: lib.nn.Conv2d(1, 8, 3, stride=1.0)(_x(lib)), False),
+    'conv_padding': (lambda lib: lib.nn.Conv2d(1, 8, 3, padding=1.0)(_x(lib)), False),
+    'adaptive': (lambda lib: lib.nn.functional.adaptive_avg_pool2d(_x(lib), 2.0), False),
+    'interpolate': (lambda lib: lib.nn.functional.interpolate(_x(lib), size=8.0), False),
+    'randint': (lambda lib: lib.randint(0, 5.0, (2,)), False),
+    'split': (lambda lib: lib.ones(5).split(2.0), False),
+    'narrow': (lambda lib: lib.ones(5).narrow(0, 1.0, 2), False),
+}
+
+
+@pytest.mark.parametrize('name', FLOAT_SIZES)
+def test_float_sizes_are_type_errors(name):
+    snippet, exact = FLOAT_SIZES[name]
+    check(snippet, match_message=exact)

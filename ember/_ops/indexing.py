@@ -305,6 +305,8 @@ def _bound(value):
     """A slice bound as an int (0-d integer tensors and NumPy ints are accepted)."""
     if value is None or type(value) is int:
         return value
+    if isinstance(value, float) or not hasattr(value, '__index__'):
+        raise TypeError('slice indices must be integers or None or have an __index__ method')
     return value.__index__()
 
 

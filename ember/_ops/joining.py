@@ -312,7 +312,7 @@ def split(tensor, split_size_or_sections, dim=0):
                                f'(input tensor\'s size at dimension {dim}), but got split_sizes='
                                f'{sizes}')
         return _split_views(tensor, dim, sizes, SplitWithSizes)
-    step = split_size_or_sections.__index__()
+    step = _args.as_int(split_size_or_sections, 'split', 'split_size', 1)
     if step < 0:
         raise RuntimeError(f'split expects split_size be non-negative, but got split_size='
                            f'{step}')
@@ -335,6 +335,7 @@ def _split_method(self, split_size, dim=0):
 def chunk(input, chunks, dim=0):
     """Split into ``chunks`` views of equal size along ``dim`` (the last may be smaller, and
     there may be fewer)."""
+    chunks = chunks if type(chunks) is int else _args.as_int(chunks, 'chunk', 'chunks', 1)
     if chunks <= 0:
         raise RuntimeError(f'chunk expects `chunks` to be greater than 0, got: {chunks}')
     shape = input._data.shape
@@ -379,7 +380,7 @@ def tensor_split(input, indices_or_sections, dim=0):
             start = min(a, size)
             pieces.append(input.narrow(dim, start, max(b - a, 0) if b >= start else 0))
         return tuple(pieces)
-    n = sections.__index__()
+    n = _args.as_int(sections, 'tensor_split', 'indices_or_sections', 1)
     if n <= 0:
         raise RuntimeError(f'number of sections must be larger than 0, got {n}')
     base, extra = divmod(size, n)

@@ -2,6 +2,7 @@
 this module gives them PyTorch's signatures."""
 import numpy as np
 
+from .. import _args
 from .. import _dtype as dt
 from .. import _random
 from .._device import CPU, to_device
@@ -119,6 +120,7 @@ def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None
             raise TypeError('randint() missing required argument \'size\'')
     if high is None:
         low, high = 0, low
+    low, high = _args.as_int(low, 'randint', 'low'), _args.as_int(high, 'randint', 'high')
     if isinstance(size, int):
         raise TypeError("randint(): argument 'size' (position 2) must be tuple of ints, not int")
     shape = parse_size((size,), 'randint')
@@ -206,6 +208,7 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
     if not input._dtype.is_floating_point:
         raise RuntimeError('multinomial only supports floating-point dtypes for input, got: '
                            f'{_type_name(input._dtype)}')
+    num_samples = _args.as_int(num_samples, 'multinomial', 'num_samples', 2)
     if num_samples <= 0:
         raise RuntimeError('cannot sample n_sample <= 0 samples')
     n_categories = input._data.shape[-1]

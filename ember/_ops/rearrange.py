@@ -92,17 +92,11 @@ class Roll(Op):
         return grad.roll(tuple(-s for s in shifts), dims)
 
 
-def _int_tuple(value):
-    if isinstance(value, (tuple, list)):
-        return tuple(v.__index__() for v in value)
-    return (value.__index__(),)
-
-
 def roll(input, shifts, dims=None):
     """Shift elements cyclically by ``shifts`` along ``dims`` (of the flattened tensor when
     ``dims`` is None)."""
     _check_tensor(input, 'roll')
-    shifts = _int_tuple(shifts)
+    shifts = _args.int_tuple(shifts, 'roll', 'shifts', 1)
     data = input._data
     if dims is None:
         if len(shifts) != 1:
@@ -111,7 +105,7 @@ def roll(input, shifts, dims=None):
         out = np.roll(data.reshape(-1), shifts[0]).reshape(data.shape)
         dims_ = None
     else:
-        dims_ = _int_tuple(dims)
+        dims_ = _args.int_tuple(dims, 'roll', 'dims', 2)
         if len(shifts) != len(dims_):
             raise RuntimeError(f'shifts and dimensions must align. shifts: {len(shifts)}, '
                                f'dims:{len(dims_)}')

@@ -153,7 +153,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True, *, axis=_args.NO_AXIS,  # 
     ndim = data.ndim
     dim = _layout.normalize_dim(dim, ndim)
     size = data.shape[dim] if ndim else 1
-    k = k.__index__() if not isinstance(k, int) else k
+    k = k if type(k) is int else _args.as_int(k, 'topk', 'k', 1)
     if not 0 <= k <= size:
         raise RuntimeError('selected index k out of range')
     if ndim == 0:

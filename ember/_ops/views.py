@@ -536,7 +536,7 @@ def select(input, dim, index):
     if not shape:
         raise IndexError('select() cannot be applied to a 0-dim tensor.')
     dim = _layout.normalize_dim(dim, len(shape))
-    index = index.__index__() if not isinstance(index, int) else index
+    index = index if type(index) is int else _args.as_int(index, 'select', 'index', 2)
     size = shape[dim]
     if not -size <= index < size:
         raise IndexError(f'select(): index {index} out of range for tensor of size '
@@ -554,7 +554,7 @@ def narrow(input, dim, start, length):
     if not shape:
         raise RuntimeError('narrow() cannot be applied to a 0-dim tensor.')
     dim = _layout.normalize_dim(dim, len(shape))
-    start = start.__index__() if not isinstance(start, int) else start
+    start = start if type(start) is int else _args.as_int(start, 'narrow', 'start', 2)
     size = shape[dim]
     if not -size <= start <= size:
         raise IndexError(f'start out of range (expected to be in range of [{-size}, {size}], '

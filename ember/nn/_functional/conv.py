@@ -666,17 +666,17 @@ _SHORT_NAMES = {'float32': 'float', 'float64': 'double', 'float16': 'c10::Half',
                 'bfloat16': 'c10::BFloat16', 'int64': 'long int', 'int32': 'int'}
 
 
-def _tuple(value, n, name):
-    if isinstance(value, (tuple, list)):
-        value = tuple(int(v) for v in value)
-        if len(value) == 1:
-            return value * n
-        if len(value) != n:
-            raise RuntimeError(f'expected {name} to be a single integer value or a list of {n} '
-                               f'values to match the convolution dimensions, but got '
-                               f'{name}={list(value)}')
-        return value
-    return (int(value),) * n
+def _tuple(value, n, name, fn='convolution'):
+    """One int per spatial dim from an int or a sequence (floats are refused, as in
+    PyTorch)."""
+    value = _args.int_tuple(value, fn, name)
+    if len(value) == 1:
+        return value * n
+    if len(value) != n:
+        raise RuntimeError(f'expected {name} to be a single integer value or a list of {n} '
+                           f'values to match the convolution dimensions, but got '
+                           f'{name}={list(value)}')
+    return value
 
 
 def _size_str(shape):
@@ -745,8 +745,8 @@ def _convolution(input, weight, bias, stride, padding, dilation, groups, transpo
     batched = input.dim() == nd + 2
     if not batched:
         input = input.unsqueeze(0)
-    stride = _tuple(stride, nd, 'stride')
-    dilation = _tuple(dilation, nd, 'dilation')
+    stride = _tuple(stride, nd, 'stride', name)
+    dilation = _tuple(dilation, nd, 'dilation', name)
     if any(s <= 0 for s in stride):
         raise RuntimeError('non-positive stride is not supported')
     if any(d <= 0 for d in dilation):
@@ -772,7 +772,7 @@ def _convolution(input, weight, bias, stride, padding, dilation, groups, transpo
         else:
             raise RuntimeError(f"Invalid padding string: '{padding}'")
     else:
-        padding = _tuple(padding, nd, 'padding')
+        padding = _tuple(padding, nd, 'padding', name)
         if any(p < 0 for p in padding):
             raise RuntimeError('negative padding is not supported')
         pads = tuple((p, p) for p in padding)
@@ -796,7 +796,7 @@ def _convolution(input, weight, bias, stride, padding, dilation, groups, transpo
                 'than actual input size')
         params = ConvParams(kernel, stride, pads, dilation, groups)
     else:
-        output_padding = _tuple(output_padding, nd, 'output_padding')
+        output_padding = _tuple(output_padding, nd, 'output_padding', name)
         if channels != wshape[0]:
             raise RuntimeError(f'Given transposed=1, weight of size {_size_str(wshape)}, '
                                f'expected input{_size_str(input.shape)} to have {wshape[0]} '

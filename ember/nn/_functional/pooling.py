@@ -37,18 +37,22 @@ __all__ = ['max_pool1d', 'max_pool2d', 'max_pool3d', 'max_pool1d_with_indices',
 # ---------------------------------------------------------------------------------------
 # geometry
 # ---------------------------------------------------------------------------------------
-def _tuple(value, nd, name='kernel_size'):
+# where each argument sits in the signature of max_pool and avg_pool (for PyTorch's errors)
+_POSITIONS = {'kernel_size': 2, 'stride': 3, 'padding': 4, 'dilation': 5}
+
+
+def _tuple(value, nd, name='kernel_size', fn=None):
+    """One int per pooled dim from an int or a sequence; a float (``x.size(2) / 2``) is
+    refused with PyTorch's TypeError."""
     if isinstance(value, Tensor):
         value = value.tolist()
-    if isinstance(value, (tuple, list)):
-        value = tuple(int(v) for v in value)
-        if len(value) == 1:
-            return value * nd
-        if len(value) != nd:
-            raise RuntimeError(f'max_pool{nd}d: {name} must either be a single int, or a tuple '
-                               f'of {nd} ints')
-        return value
-    return (int(value),) * nd
+    value = _args.int_tuple(value, fn or f'max_pool{nd}d', name, _POSITIONS.get(name))
+    if len(value) == 1:
+        return value * nd
+    if len(value) != nd:
+        raise RuntimeError(f'max_pool{nd}d: {name} must either be a single int, or a tuple of '
+                           f'{nd} ints')
+    return value
 
 
 def _out_length(size, k, s, p, d, ceil_mode):
@@ -62,11 +66,11 @@ def _out_length(size, k, s, p, d, ceil_mode):
 
 def _geometry(x, nd, kernel_size, stride, padding, dilation, ceil_mode, name, dil_name):
     """Check a pooling call and return (kernel, stride, padding, dilation, out_size)."""
-    kernel = _tuple(kernel_size, nd)
+    kernel = _tuple(kernel_size, nd, 'kernel_size', name)
     stride = kernel if stride is None or (isinstance(stride, (tuple, list)) and
-                                           not stride) else _tuple(stride, nd, 'stride')
-    padding = _tuple(padding, nd, 'padding')
-    dilation = _tuple(dilation, nd, 'dilation')
+                                           not stride) else _tuple(stride, nd, 'stride', name)
+    padding = _tuple(padding, nd, 'padding', name)
+    dilation = _tuple(dilation, nd, 'dilation', name)
     if any(k <= 0 for k in kernel):
         raise RuntimeError('kernel size should be greater than zero, but got ' +
                            ' '.join(f'k{a}: {k}' for a, k in zip(_AXES[nd], kernel)))
@@ -603,9 +607,10 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
     """1-D average pooling over (N, C, L) or (C, L) (run as 2-D pooling of height 1)."""
     _check_input(input, 1, 'avg_pool1d')
     stride = None if stride is None or (isinstance(stride, (tuple, list)) and not stride) \
-        else (1,) + _tuple(stride, 1, 'stride')
-    out = _avg_pool(input.unsqueeze(-2), 2, (1,) + _tuple(kernel_size, 1), stride,
-                    (0,) + _tuple(padding, 1), ceil_mode, count_include_pad, None,
+        else (1,) + _tuple(stride, 1, 'stride', 'avg_pool1d')
+    out = _avg_pool(input.unsqueeze(-2), 2, (1,) + _tuple(kernel_size, 1, fn='avg_pool1d'),
+                    stride, (0,) + _tuple(padding, 1, 'padding', 'avg_pool1d'), ceil_mode,
+                    count_include_pad, None,
                     'avg_pool1d')
     return out.squeeze(-2)
 
@@ -622,13 +627,16 @@ def _adaptive_bounds(size, out):
 
 
 def _adaptive_output_size(input, nd, output_size, name):
+    if not isinstance(output_size, (tuple, list)):
+        output_size = _args.as_int(output_size, name, 'output_size', 2)
     sizes = output_size if isinstance(output_size, (tuple, list)) else (output_size,) * nd
     if len(sizes) == 1 and nd > 1:
         sizes = tuple(sizes) * nd
     if len(sizes) != nd:
         raise RuntimeError(f'{name}: output_size must be {nd}')
     in_size = input.shape[-nd:]
-    sizes = tuple(int(i) if s is None else int(s) for s, i in zip(sizes, in_size))
+    sizes = tuple(int(i) if s is None else _args.as_int(s, name, 'output_size', 2)
+                  for s, i in zip(sizes, in_size))
     if any(s < 0 for s in sizes):
         raise RuntimeError(f'{name}: elements of output_size must be greater than or equal to '
                            f'0 but received {{{", ".join(map(str, sizes))}}}')

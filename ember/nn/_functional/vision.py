@@ -219,7 +219,7 @@ def pad(input, pad, mode='constant', value=None):
     if not isinstance(input, Tensor):
         raise TypeError(f"pad(): argument 'input' (position 1) must be Tensor, not "
                         f"{_args.type_name(input)}")
-    pad = tuple(int(p) for p in pad)
+    pad = _args.int_tuple(pad, 'pad', 'pad', 2)
     if len(pad) % 2:
         raise RuntimeError('Padding length must be divisible by 2')
     n = len(pad) // 2
@@ -357,9 +357,9 @@ def _output_size(input, size, scale_factor, nd, recompute_scale_factor):
                                  f'{list(input.shape[2:])} and output size of {size}. Please '
                                  f'provide input tensor in (N, C, d1, d2, ...,dK) format and '
                                  f'output size in (o1, o2, ...,oK) format.')
-            out = tuple(int(s) for s in size)
+            out = _args.int_tuple(size, 'interpolate', 'size')
         else:
-            out = (int(size),) * nd
+            out = _args.int_tuple(size, 'interpolate', 'size') * nd
         return out, (None,) * nd
     if scale_factor is None:
         raise ValueError('either size or scale_factor should be defined')
