@@ -116,7 +116,8 @@ def infer_size(shape, numel):
         elif s >= 0:
             known *= s
         else:
-            raise RuntimeError(f'invalid shape dimension {s}')
+            raise RuntimeError(f'invalid shape dimension {s} at index {i} of shape '
+                               f'{list(shape)}')
     if infer_at is None:
         if known == numel:
             return tuple(shape)

@@ -69,6 +69,12 @@ _new = object.__new__
 _size = tuple.__new__   # Size from a tuple of ints known to be valid (the hot path)
 
 
+# C++ type names in PyTorch's messages
+_C_NAMES = {'float32': 'float', 'float64': 'double', 'float16': 'c10::Half',
+            'bfloat16': 'c10::BFloat16', 'int64': 'long int', 'int32': 'int', 'int16': 'short',
+            'int8': 'signed char', 'uint8': 'unsigned char', 'bool': 'bool',
+            'complex64': 'c10::complex<float>', 'complex128': 'c10::complex<double>'}
+
 _warned_once = []   # int()/float()/complex() of a tensor that requires grad has warned
 
 
@@ -313,6 +319,8 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, value):
+        if type(value) is not bool:
+            raise RuntimeError('requires_grad must be a bool')
         if value and not (self._dtype.is_floating_point or self._dtype.is_complex):
             raise RuntimeError('only Tensors of floating point and complex dtype can require '
                                'gradients')
@@ -354,11 +362,21 @@ class Tensor:
                 raise TypeError(f'assigned grad expected to be a Tensor or None but got grad '
                                 f'of type {type(value).__name__}')
             if value._dtype is not self._dtype:
-                raise RuntimeError('assigned grad has data of a different type')
+                raise RuntimeError(
+                    f"attempting to assign a gradient with dtype '{_C_NAMES[value._dtype.name]}'"
+                    f" to a tensor with grad_dtype '{self._dtype._tensor_type[:-6]}'. The "
+                    "gradient must match the tensor's grad_dtype (defaults to the tensor's "
+                    "dtype). You can set the tensor's grad_dtype attribute with a specific "
+                    "dtype, or None to allow any dtype. Set grad_dtype with caution. Diverging "
+                    "the dtypes of a tensor and its gradient may break downstream systems that "
+                    "assume they match.")
             if value._device is not self._device:
                 raise RuntimeError('assigned grad has data located on a different device')
             if value._data.shape != self._data.shape:
-                raise RuntimeError('assigned grad has data of a different size')
+                raise RuntimeError(
+                    f"attempting to assign a gradient of size '{list(value._data.shape)}' to a "
+                    f"tensor of size '{list(self._data.shape)}'. Please ensure that the "
+                    "gradient and the tensor are the same size")
         self._grad = value
 
     @grad.deleter
@@ -410,6 +428,12 @@ class Tensor:
         if spec:
             raise TypeError('unsupported format string passed to Tensor.__format__')
         return str(self)
+
+    def __contains__(self, element):
+        if isinstance(element, (Tensor, int, float, complex)):
+            return bool((element == self).any())
+        raise RuntimeError('Tensor.__contains__ only supports Tensor or scalar, but you passed '
+                           f'in a {type(element)}.')
 
     def __len__(self):
         if self._data.ndim == 0:

@@ -391,3 +391,78 @@ FLOAT_SIZES = {   # (snippet, whether PyTorch's message is matched word for word
 def test_float_sizes_are_type_errors(name):
     snippet, exact = FLOAT_SIZES[name]
     check(snippet, match_message=exact)
+
+
+def _outcome(lib, snippet):
+    """(result or exception text, warnings as (category, message)) of ``snippet(lib)``."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        try:
+            r = snippet(lib)
+            if isinstance(r, (ember.Tensor, torch.Tensor)):
+                r = (r.grad_fn.name() if r.grad_fn is not None else None, r.tolist())
+        except Exception as e:   # noqa: BLE001 - compared with PyTorch's
+            r = f'{type(e).__name__}: {e}'
+    return (str(r).replace('ember.', 'torch.').replace('`ember', '`torch'),
+            [(w.category.__name__, str(w.message).split(' (Triggered internally')[0]
+              .replace('ember.', 'torch.')) for w in caught])
+
+
+def _hook(lib, change):
+    a = lib.ones(2, requires_grad=True)
+
+    def my_hook(g):
+        return change(lib, g)
+    a.register_hook(my_hook)
+    a.sum().backward()
+    return a.grad
+
+
+def _backward_into(lib):
+    a = lib.ones(2, requires_grad=True)
+    c = a * 2
+    d = (c * c).sum()
+    d.backward(inputs=[c], retain_graph=True)
+    d.backward(inputs=[c, a])
+    return c.grad, a.grad
+
+
+def _assign_grad(lib, value):
+    a = lib.ones(2, requires_grad=True)
+    a.grad = value(lib)
+
+
+MISC = {
+    'T': lambda lib: lib.ones(2, 3, requires_grad=True).T,
+    'arange_sign': lambda lib: lib.arange(0, 5, -1),
+    'slice_step_0': lambda lib: lib.ones(5)[::0],
+    'permute_duplicate': lambda lib: lib.ones(2, 3).permute(0, 0),
+    'reshape_minus_2': lambda lib: lib.ones(6).reshape(-2, 3),
+    'requires_grad_str': lambda lib: setattr(lib.ones(2), 'requires_grad', 'yes'),
+    'requires_grad_int': lambda lib: setattr(lib.ones(2), 'requires_grad', 1),
+    'contains_str': lambda lib: 'a' in lib.ones(2),
+    'contains_list': lambda lib: [1] in lib.ones(2),
+    'contains_number': lambda lib: (1 in lib.ones(2), 2.5 in lib.ones(2)),
+    'grad_size': lambda lib: _assign_grad(lib, lambda L: L.ones(3)),
+    'grad_dtype': lambda lib: _assign_grad(lib, lambda L: L.ones(2, dtype=L.float64)),
+    'grad_long': lambda lib: _assign_grad(lib, lambda L: L.ones(2, dtype=L.int64)),
+    'upsample': lambda lib: lib.nn.functional.upsample(lib.ones(1, 1, 2, 2),
+                                                       scale_factor=2).shape,
+    'upsample_bilinear': lambda lib: lib.nn.functional.upsample_bilinear(
+        lib.ones(1, 1, 2, 2), scale_factor=2).shape,
+    'upsample_nearest': lambda lib: lib.nn.functional.upsample_nearest(
+        lib.ones(1, 1, 2, 2), scale_factor=2).shape,
+    'init_normal': lambda lib: lib.nn.init.normal(lib.ones(2, 2)).shape,
+    'init_xavier_uniform': lambda lib: lib.nn.init.xavier_uniform(lib.ones(2, 2)).shape,
+    'init_constant': lambda lib: lib.nn.init.constant(lib.ones(2, 2), 1.),
+    'init_eye': lambda lib: lib.nn.init.eye(lib.ones(2, 2)),
+    'hook_size': lambda lib: _hook(lib, lambda L, g: L.ones(3)),
+    'hook_type': lambda lib: _hook(lib, lambda L, g: g.double()),
+    'hook_scales': lambda lib: _hook(lib, lambda L, g: g * 2),
+    'backward_inputs_non_leaf': _backward_into,
+}
+
+
+@pytest.mark.parametrize('name', MISC)
+def test_misc_learner_behaviour(name):
+    assert _outcome(ember, MISC[name]) == _outcome(torch, MISC[name])

@@ -507,7 +507,18 @@ def from_numpy(ndarray):
     if any(s % item for s in ndarray.strides):
         raise ValueError('given numpy array strides not a multiple of the element byte size. '
                          'Copy the numpy array to reallocate the memory.')
+    if not ndarray.flags.writeable and not _warned_read_only:
+        _warned_read_only.append(True)   # once per program, as PyTorch
+        warnings.warn('The given NumPy array is not writable, and PyTorch does not support '
+                      'non-writable tensors. This means writing to this tensor will result in '
+                      'undefined behavior. You may want to copy the array to protect its data '
+                      'or make it writable before converting it to a tensor. This type of '
+                      'warning will be suppressed for the rest of this program.', UserWarning,
+                      stacklevel=2)
     return make_tensor(ndarray, d, CPU)
+
+
+_warned_read_only = []
 
 
 def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False, layout=None,
@@ -817,7 +828,7 @@ def arange(start=None, end=None, step=1, *, out=None, dtype=None, layout=None, d
     if not (math.isfinite(xstart) and math.isfinite(xend)):
         raise RuntimeError(f'unsupported range: {xstart} -> {xend}')
     if not ((xstep > 0 and xend >= xstart) or (xstep < 0 and xend <= xstart)):
-        raise RuntimeError('upper bound and larger bound inconsistent with step sign')
+        raise RuntimeError('upper bound and lower bound inconsistent with step sign')
     if d is dt.int64:
         sign = 1 if xstep > 0 else -1
         num = xend - xstart + xstep - sign

@@ -375,7 +375,8 @@ def parse_index(self, index, bare_slice=False):
         elif kind is slice:
             step = 1 if it.step is None else _bound(it.step)
             if step <= 0:
-                raise ValueError('step must be greater than zero')
+                raise ValueError('slice step cannot be zero' if step == 0 else
+                                 'step must be greater than zero')
             size = shape[d]
             start, stop, _ = slice(_bound(it.start), _bound(it.stop), step).indices(size)
             if stop < start:

@@ -303,7 +303,9 @@ def permute(input, *dims):
                            f'not match the length of the desired ordering of dimensions i.e. '
                            f'input.dim() = {ndim} is not equal to len(dims) = {len(dims)}'
                            .replace('(sparse_coo)', ''))
-    dims = _layout.normalize_dims(dims, ndim)
+    dims = tuple(_layout.normalize_dim(d, ndim) for d in dims)
+    if len(set(dims)) != ndim:
+        raise RuntimeError('permute(): duplicate dims are not allowed.')
     strides = input.stride()
     return Permute.apply(input, dims, tuple(strides[d] for d in dims))
 
@@ -339,7 +341,7 @@ def _matrix_transpose(input):
 def _T_property(input):
     ndim = input._data.ndim
     if ndim == 2:
-        return t(input)
+        return permute(input, (1, 0))   # PermuteBackward0, as in PyTorch (t() gives TBackward0)
     import warnings
     if ndim == 0:
         warnings.warn('Tensor.T is deprecated on 0-D tensors. This function is the identity in '

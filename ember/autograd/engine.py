@@ -115,8 +115,22 @@ def _call_tensor_hooks(hooks, grad):
     for hook in list(hooks.values()):
         result = hook(grad)
         if result is not None:
+            if grad is not None:
+                _check_hook_result(hook, grad, result)
             grad = result
     return grad
+
+
+def _check_hook_result(hook, grad, result):
+    """PyTorch's errors for a tensor hook whose result cannot stand for the gradient."""
+    name = getattr(hook, '__name__', type(hook).__name__)
+    if not isinstance(result, Tensor):
+        raise TypeError(f"expected Tensor, but hook returned '{type(result).__name__}'")
+    if result._dtype is not grad._dtype or result._device is not grad._device:
+        raise RuntimeError(f"hook '{name}' has changed the type of value (was {grad.type()} "
+                           f'got {result.type()})')
+    if result._data.shape != grad._data.shape:
+        raise RuntimeError(f"hook '{name}' has changed the size of value")
 
 
 def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
@@ -206,6 +220,12 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
             grad = input_grads = grads = buffer = None
     finally:
         grad_mode.state.enabled = previous_mode
+    if inputs is not None and accumulate:
+        # backward(inputs=...) fills .grad of the non-leaf tensors named too, as PyTorch
+        for t, g in zip(inputs, results):
+            if t._grad_fn is not None and g is not None:
+                g = g if create_graph else g.detach()
+                t._grad = g.clone() if t._grad is None else t._grad + g
     if inputs is not None and not accumulate:
         for i, r in enumerate(results):
             if r is None and not allow_unused:

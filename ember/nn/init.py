@@ -201,12 +201,27 @@ def sparse_(tensor, sparsity, std=0.01, generator=None):
     return tensor
 
 
-# Deprecated aliases PyTorch keeps.
-uniform = uniform_
-normal = normal_
-constant = constant_
-xavier_uniform = xavier_uniform_
-xavier_normal = xavier_normal_
-kaiming_uniform = kaiming_uniform_
-kaiming_normal = kaiming_normal_
-orthogonal = orthogonal_
+# Deprecated aliases PyTorch keeps: they warn, then run the in-place initialiser.
+def _deprecated(fill):
+    name = fill.__name__[:-1]
+
+    def alias(*args, **kwargs):
+        warnings.warn(f'`nn.init.{name}` is now deprecated in favor of `nn.init.{name}_`.',
+                      FutureWarning, stacklevel=2)
+        return fill(*args, **kwargs)
+    alias.__name__ = alias.__qualname__ = name
+    alias.__doc__ = f'Deprecated: use :func:`{name}_`.'
+    return alias
+
+
+uniform = _deprecated(uniform_)
+normal = _deprecated(normal_)
+constant = _deprecated(constant_)
+xavier_uniform = _deprecated(xavier_uniform_)
+xavier_normal = _deprecated(xavier_normal_)
+kaiming_uniform = _deprecated(kaiming_uniform_)
+kaiming_normal = _deprecated(kaiming_normal_)
+orthogonal = _deprecated(orthogonal_)
+sparse = _deprecated(sparse_)
+eye = _deprecated(eye_)
+dirac = _deprecated(dirac_)

@@ -445,18 +445,27 @@ def interpolate(input, size=None, scale_factor=None, mode='nearest', align_corne
     return _gather(input, tuple(plan), names[mode].format(nd), _channels_last(input))
 
 
+def _deprecated_upsample(name):
+    import warnings
+    warnings.warn(f'`nn.functional.{name}` is deprecated. Use `nn.functional.interpolate` '
+                  'instead.', UserWarning, stacklevel=3)
+
+
 def upsample(input, size=None, scale_factor=None, mode='nearest', align_corners=None):
     """Deprecated alias of ``interpolate``."""
+    _deprecated_upsample('upsample')
     return interpolate(input, size, scale_factor, mode, align_corners)
 
 
 def upsample_nearest(input, size=None, scale_factor=None):
     """Deprecated: ``interpolate(..., mode='nearest')``."""
+    _deprecated_upsample('upsample_nearest')
     return interpolate(input, size, scale_factor, mode='nearest')
 
 
 def upsample_bilinear(input, size=None, scale_factor=None):
     """Deprecated: ``interpolate(..., mode='bilinear', align_corners=True)``."""
+    _deprecated_upsample('upsample_bilinear')
     return interpolate(input, size, scale_factor, mode='bilinear', align_corners=True)
 
 
