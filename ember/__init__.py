@@ -37,8 +37,15 @@ from ._ops.random import (rand, randn, randint, randperm, rand_like, randn_like,
                           default_generator)
 from .autograd.grad_mode import (no_grad, enable_grad, set_grad_enabled,  # noqa: F401
                                  inference_mode, is_grad_enabled, is_inference_mode_enabled)
-from .autograd.anomaly_mode import is_anomaly_enabled, is_anomaly_check_nan_enabled  # noqa: F401,E501
+from .autograd.anomaly_mode import (is_anomaly_enabled,  # noqa: F401
+                                    is_anomaly_check_nan_enabled)
 from ._printing import set_printoptions, get_printoptions  # noqa: F401
+
+# The public types print as ``<class 'ember.Tensor'>``, as PyTorch's print as
+# ``<class 'torch.Tensor'>`` (pickle finds them under these names too).
+for _public in (Tensor, Size, dtype, device):
+    _public.__module__ = 'ember'
+del _public
 from . import cuda, return_types  # noqa: F401
 from ._torch_alias import install_as_torch, uninstall_as_torch  # noqa: F401
 

@@ -466,3 +466,11 @@ MISC = {
 @pytest.mark.parametrize('name', MISC)
 def test_misc_learner_behaviour(name):
     assert _outcome(ember, MISC[name]) == _outcome(torch, MISC[name])
+
+
+def test_public_types_print_under_the_package_name():
+    def names(lib):
+        x = lib.ones(2)
+        return [str(type(v)).replace('torch', 'ember') for v in
+                (x, x.shape, x.dtype, x.device)]
+    assert names(ember) == names(torch)
