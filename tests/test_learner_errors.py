@@ -474,3 +474,29 @@ def test_public_types_print_under_the_package_name():
         return [str(type(v)).replace('torch', 'ember') for v in
                 (x, x.shape, x.dtype, x.device)]
     assert names(ember) == names(torch)
+
+
+def _parameter_containers(lib):
+    nn = lib.nn
+    print(nn.ParameterList([nn.Parameter(lib.zeros(2, 3)),
+                            nn.Parameter(lib.zeros(4, dtype=lib.float64))]))
+    print(nn.ParameterList([nn.Parameter(lib.zeros(2))]))
+    print(nn.ParameterList())
+    plain = nn.ParameterDict({'w': nn.Parameter(lib.zeros(2, 3)), 'b': nn.Parameter(lib.zeros(3))})
+    print(plain, list(plain.keys()))
+    print(nn.ParameterDict({'w': nn.Parameter(lib.zeros(2))}))
+
+    class M(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.ps = nn.ParameterList([nn.Parameter(lib.zeros(2))])
+            self.pd = nn.ParameterDict({'a': nn.Parameter(lib.zeros(1)),
+                                        'c': nn.Parameter(lib.zeros(2, 2))})
+    print(M())
+    print(nn.ParameterList([nn.Parameter(lib.zeros(2)), lib.zeros(3), nn.Linear(1, 1)]))
+
+
+def test_parameter_containers_print_like_pytorch():
+    from oracle import printed
+    mine, theirs = printed(_parameter_containers)
+    assert mine == theirs

@@ -284,20 +284,16 @@ class ParameterList(Module):
         return self
 
     def extra_repr(self):
+        # PyTorch's lines, indented here and again by Module's repr (one entry stays on one
+        # line: ``ParameterList(  (0): ...)``); a list shows dtypes, a dict tensor types
         lines = []
         for k, p in enumerate(self):
             if isinstance(p, Tensor):
-                size = 'x'.join(str(s) for s in p.size())
-                device = '' if p.device.type == 'cpu' else f' ({p.device})'
-                lines.append(f'  ({k}): Parameter containing: [{p.type()} of size '
-                             f'{size}{device}]')
+                lines.append(f'  ({k}): Parameter containing: [{p.dtype} of size '
+                             f'{_size_and_device(p)}]')
             else:
                 lines.append(f'  ({k}): Object of type: {type(p).__name__}')
         return '\n'.join(lines)
-
-    def __repr__(self):
-        body = self.extra_repr()
-        return self._get_name() + '(' + ('\n' + body + '\n' if body else '') + ')'
 
 
 class ParameterDict(Module):
@@ -341,18 +337,25 @@ class ParameterDict(Module):
         return (self[k] for k in self._keys)
 
     def update(self, parameters):
-        items = parameters.items() if hasattr(parameters, 'items') else parameters
+        """Add ``parameters``: an ordered mapping keeps its order, a plain dict is taken in
+        sorted key order (as PyTorch does), pairs in their order."""
+        if isinstance(parameters, (OrderedDict, ParameterDict)):
+            items = parameters.items()
+        elif hasattr(parameters, 'items'):
+            items = sorted(parameters.items())
+        else:
+            items = parameters
         for key, value in items:
             self[key] = value
 
     def extra_repr(self):
         lines = []
         for k, p in self.items():
-            size = 'x'.join(str(s) for s in p.size())
-            device = '' if p.device.type == 'cpu' else f' ({p.device})'
-            lines.append(f'  ({k}): Parameter containing: [{p.type()} of size {size}{device}]')
+            lines.append(f'  ({k}): Parameter containing: [{p.type()} of size '
+                         f'{_size_and_device(p)}]')
         return '\n'.join(lines)
 
-    def __repr__(self):
-        body = self.extra_repr()
-        return self._get_name() + '(' + ('\n' + body + '\n' if body else '') + ')'
+
+def _size_and_device(p):
+    device = '' if p.device.type == 'cpu' else f' (GPU {p.device.index or 0})'
+    return 'x'.join(str(s) for s in p.size()) + device
