@@ -69,6 +69,70 @@ class UntypedStorage:
     def element_size(self):
         return 1
 
+    def _host_values(self, np_dtype):
+        """The bytes of this storage on the host, viewed as ``np_dtype``."""
+        from .serialization import _span_bytes
+        from ._device import backend_of
+        data = _span_bytes(self)
+        if self.device.type != 'cpu':
+            data = backend_of(self.device).to_host(data)
+        return data.view(np_dtype)
+
+    def tolist(self):
+        return self._host_values('uint8').tolist()
+
+    def __getitem__(self, index):
+        return self._host_values('uint8')[index].item()
+
     def __repr__(self):
-        return (f' [ember.storage.UntypedStorage(device={self.device}) of size '
-                f'{self._nbytes}]')
+        return _storage_str(self.tolist(), f'[ember.storage.UntypedStorage(device='
+                                           f'{self.device}) of size {self._nbytes}]')
+
+
+def _storage_str(values, info):
+    # PyTorch's form: one element per line, each after a space, then the description
+    return ' ' + '\n '.join(str(v) for v in values) + '\n' + info
+
+
+class TypedStorage:
+    """``Tensor.storage()``: a tensor's storage seen as elements of its dtype (deprecated in
+    PyTorch in favour of ``untyped_storage()``, but still common)."""
+    __slots__ = ('_untyped', 'dtype')
+
+    def __init__(self, untyped, dtype):
+        self._untyped = untyped
+        self.dtype = dtype
+
+    @property
+    def device(self):
+        return self._untyped.device
+
+    def untyped(self):
+        return self._untyped
+
+    def size(self):
+        return self._untyped.nbytes() // self.dtype.itemsize
+
+    __len__ = size
+
+    def element_size(self):
+        return self.dtype.itemsize
+
+    def nbytes(self):
+        return self._untyped.nbytes()
+
+    def data_ptr(self):
+        return self._untyped.data_ptr()
+
+    def tolist(self):
+        return self._untyped._host_values(self.dtype.numpy_dtype).tolist()
+
+    def __getitem__(self, index):
+        return self._untyped._host_values(self.dtype.numpy_dtype)[index].item()
+
+    def __iter__(self):
+        return iter(self.tolist())
+
+    def __repr__(self):
+        return _storage_str(self.tolist(), f'[ember.storage.TypedStorage(dtype={self.dtype}, '
+                                           f'device={self.device}) of size {len(self)}]')

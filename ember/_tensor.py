@@ -75,7 +75,8 @@ _C_NAMES = {'float32': 'float', 'float64': 'double', 'float16': 'c10::Half',
             'int8': 'signed char', 'uint8': 'unsigned char', 'bool': 'bool',
             'complex64': 'c10::complex<float>', 'complex128': 'c10::complex<double>'}
 
-_warned_once = []   # int()/float()/complex() of a tensor that requires grad has warned
+_warned_once = []
+_warned_typed_storage = []   # Tensor.storage()'s deprecation warning has been given   # int()/float()/complex() of a tensor that requires grad has warned
 
 
 def _ambiguous(size):
@@ -198,6 +199,19 @@ class Tensor:
         if storage is None:
             storage = self._storage = UntypedStorage(self._data, self._device)
         return storage
+
+    def storage(self):
+        """The storage as elements of this tensor's dtype (deprecated in PyTorch: prefer
+        ``untyped_storage()``)."""
+        if not _warned_typed_storage:
+            _warned_typed_storage.append(True)
+            warnings.warn('TypedStorage is deprecated. It will be removed in the future and '
+                          'UntypedStorage will be the only storage class. This should only '
+                          'matter to you if you are using storages directly.  To access '
+                          'UntypedStorage directly, use tensor.untyped_storage() instead of '
+                          'tensor.storage()', UserWarning, stacklevel=2)
+        from ._storage import TypedStorage
+        return TypedStorage(self.untyped_storage(), self._dtype)
 
     def storage_offset(self):
         """Where this tensor's first element sits in its storage, in elements."""

@@ -500,3 +500,25 @@ def test_parameter_containers_print_like_pytorch():
     from oracle import printed
     mine, theirs = printed(_parameter_containers)
     assert mine == theirs
+
+
+def _storages(lib):
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        x = lib.tensor([1., 2.])
+        s = x.storage()
+        print(s)
+        print(s.data_ptr() == x.data_ptr(), len(s), s.size(), s.dtype, s.device, s.tolist(),
+              s[0], s.element_size(), s.nbytes())
+        print(x.view(2, 1).storage().data_ptr() == x.storage().data_ptr())
+        print(lib.tensor([1, 2]).untyped_storage())
+        print(x[1:].storage_offset(), x[1:].storage().size())
+        print(lib.tensor([True, False]).storage())
+        print(lib.zeros(0).storage())
+        print(lib.arange(6).view(2, 3).t().storage().tolist())
+
+
+def test_storages_print_like_pytorch():
+    from oracle import printed
+    mine, theirs = printed(_storages)
+    assert mine == theirs
