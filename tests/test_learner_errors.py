@@ -522,3 +522,26 @@ def test_storages_print_like_pytorch():
     from oracle import printed
     mine, theirs = printed(_storages)
     assert mine == theirs
+
+
+def _custom_function_gradient(lib, make_grad):
+    class Double(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return make_grad(lib, g)
+    x = lib.ones(2, requires_grad=True)
+    Double.apply(x).sum().backward()
+    return x.grad
+
+
+@pytest.mark.parametrize('name,make_grad', [
+    ('wrong_shape', lambda lib, g: lib.ones(3)),
+    ('broadcast_shape', lambda lib, g: lib.ones(1, 2)),
+    ('other_dtype', lambda lib, g: g.double()),
+])
+def test_custom_function_gradient_shapes(name, make_grad):
+    check(lambda lib: _custom_function_gradient(lib, make_grad), match_message=True)

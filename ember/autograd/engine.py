@@ -90,11 +90,17 @@ def _needed(nodes, targets):
     return needed
 
 
-def _reduce_to(grad, meta):
+def _reduce_to(grad, meta, node=None, index=0):
     """Sum a broadcast gradient back to an input's shape, and cast to its dtype."""
     shape, dtype, _ = meta
     if grad._data.shape != shape:
-        grad = grad.sum_to_size(shape)
+        try:
+            grad = grad.sum_to_size(shape)
+        except RuntimeError:
+            raise RuntimeError(f'Function {node.name() if node is not None else "backward"} '
+                               f'returned an invalid gradient at index {index} - got '
+                               f'{list(grad._data.shape)} but expected shape compatible with '
+                               f'{list(shape)}') from None
     if grad._dtype is not dtype:
         if grad._dtype.is_complex and not dtype.is_complex:
             grad = grad.real   # a real input's gradient is the real part, silently
@@ -203,13 +209,13 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                         max(grads) + 1 if grads else 1)))
                     if result is not None:
                         input_grads = result
-            for (next_node, nr), grad, meta in zip(node.next_functions, input_grads,
-                                                   node._metas):
+            for index, ((next_node, nr), grad, meta) in enumerate(zip(
+                    node.next_functions, input_grads, node._metas)):
                 if next_node is None:
                     continue
                 if grad is not None:
                     if meta is not None:
-                        grad = _reduce_to(grad, meta)
+                        grad = _reduce_to(grad, meta, node, index)
                     _accumulate(buffers.setdefault(next_node, {}), nr, grad)
                 remaining = dependencies[next_node] - 1
                 dependencies[next_node] = remaining
