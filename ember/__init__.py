@@ -40,6 +40,7 @@ from .autograd.grad_mode import (no_grad, enable_grad, set_grad_enabled,  # noqa
 from .autograd.anomaly_mode import (is_anomaly_enabled,  # noqa: F401
                                     is_anomaly_check_nan_enabled)
 from ._printing import set_printoptions, get_printoptions  # noqa: F401
+from ._args import typename  # noqa: F401
 
 # The public types print as ``<class 'ember.Tensor'>``, as PyTorch's print as
 # ``<class 'torch.Tensor'>`` (pickle finds them under these names too).

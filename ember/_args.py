@@ -77,3 +77,20 @@ def int_tuple(value, name, arg, position=None):
     except TypeError:
         raise TypeError(f"{name}(): argument '{arg}'{where} must be tuple of ints, not "
                         f'{type_name(value)}') from None
+
+
+def typename(obj):
+    """PyTorch's ``torch.typename``: a tensor's type string (``torch.FloatTensor``), else the
+    dotted name of the object (a class or function) or of its class."""
+    from ._tensor import Tensor
+    if isinstance(obj, Tensor):
+        return obj.type()
+    module = getattr(obj, '__module__', '') or ''
+    if hasattr(obj, '__qualname__'):
+        qualname = obj.__qualname__
+    elif hasattr(obj, '__name__'):
+        qualname = obj.__name__
+    else:
+        module = type(obj).__module__ or ''
+        qualname = type(obj).__qualname__
+    return qualname if module in ('', 'builtins') else f'{module}.{qualname}'

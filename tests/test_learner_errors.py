@@ -545,3 +545,36 @@ def _custom_function_gradient(lib, make_grad):
 ])
 def test_custom_function_gradient_shapes(name, make_grad):
     check(lambda lib: _custom_function_gradient(lib, make_grad), match_message=True)
+
+
+MORE_MESSAGES = [
+    "lib.zeros('3')", 'lib.randn(2.5)', 'lib.zeros(2, 3.0)', 'lib.ones((2, 3.0))',
+    "lib.zeros([2, 'a'])", 'lib.empty(2, None)', 'lib.rand(3, dtype=lib.long)',
+    'lib.randn(3, dtype=lib.int32)', 'lib.nn.functional.max_pool2d(lib.ones(1, 1, 4, 4), 0)',
+    'lib.nn.functional.max_pool2d(lib.ones(1, 1, 4, 4), 0, 1)',
+    'lib.nn.functional.avg_pool2d(lib.ones(1, 1, 4, 4), 0)',
+    'lib.nn.functional.conv2d(lib.ones(1, 1, 4, 4), lib.ones(3, 3))',
+    "lib.nn.Linear(2, 2).__setattr__('weight', lib.ones(2, 2))",
+    "lib.nn.Linear(2, 2).__setattr__('weight', 3)",
+    "lib.nn.Linear(2, 2).register_buffer('b', 3)",
+    "lib.nn.Linear(2, 2).register_parameter('p', lib.ones(2))",
+    'lib.nn.Sequential(lib.nn.functional.relu)', 'lib.nn.ModuleList([lib.ones(2)])',
+    'lib.typename(lib.ones(2))', 'lib.typename(lib.nn.functional.relu)',
+    'lib.typename(lib.nn.Linear(1, 1))', 'lib.typename(3)',
+    "lib.nn.LeakyReLU('a')(lib.ones(2))",
+]
+
+
+@pytest.mark.parametrize('expression', MORE_MESSAGES)
+def test_more_messages(expression):
+    check(lambda lib: eval(expression, {'lib': lib}), match_message=True)
+
+
+def test_set_grad_enabled_repr():
+    try:
+        shown = [repr(lib.set_grad_enabled(False)).replace(lib.__name__, 'torch')
+                 for lib in (ember, torch)]
+    finally:
+        ember.set_grad_enabled(True)
+        torch.set_grad_enabled(True)
+    assert shown[0] == shown[1]

@@ -36,10 +36,13 @@ def parse_size(size, name='size'):
             if isinstance(s, bool) or not isinstance(s, numbers.Integral):
                 if isinstance(s, Tensor) and s._dtype.category == _INT and s._data.size == 1:
                     s = s.item()
+                elif len(size) == 1:
+                    raise TypeError(f"{name}(): argument 'size' (position 1) must be tuple of "
+                                    f'ints, not {_args.type_name(s)}')
                 else:
-                    raise TypeError(f"{name}(): argument 'size' must be tuple of ints, but "
-                                    f"found element of type {type(s).__name__} at pos "
-                                    f"{len(out)}")
+                    raise TypeError(f"{name}(): argument 'size' failed to unpack the object at "
+                                    f'pos {len(out) + 1} with error "type must be tuple of '
+                                    f'ints,but got {_args.type_name(s)}"')
             s = int(s)
         if s < 0:
             raise RuntimeError(f'Trying to create tensor with negative dimension {s}: '

@@ -76,7 +76,7 @@ def set_rng_state(new_state):
 def _float_dtype(dtype, name):
     d = dtype or dt.get_default_dtype()
     if not (d.is_floating_point or d.is_complex):
-        raise RuntimeError(f'"{name}" not implemented for \'{_type_name(d)}\'')
+        raise NotImplementedError(f'"{name}" not implemented for \'{_type_name(d)}\'')
     return d
 
 

@@ -103,6 +103,9 @@ class set_grad_enabled(_DecoratorContext):
     def clone(self):
         return type(self)(self.mode)
 
+    def __repr__(self):
+        return f'{type(self).__module__}.{type(self).__qualname__}(mode={self.mode})'
+
 
 class inference_mode(_DecoratorContext):
     """Like ``no_grad`` (ember keeps no separate inference tensors)."""

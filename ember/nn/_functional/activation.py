@@ -312,6 +312,9 @@ class LeakyRelu(Activation):
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     """``x`` for x > 0, ``negative_slope * x`` otherwise."""
+    if not isinstance(negative_slope, (int, float)) and not hasattr(negative_slope, 'item'):
+        raise TypeError("leaky_relu(): argument 'negative_slope' (position 2) must be Number, "
+                        f'not {_args.type_name(negative_slope)}')
     if inplace:
         return LeakyRelu.run_(input, negative_slope)
     return LeakyRelu.run(input, negative_slope)

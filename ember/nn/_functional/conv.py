@@ -712,6 +712,8 @@ def _check_tensors(input, weight, bias, nd, transposed, groups, name):
     if input.dim() not in (nd + 1, nd + 2):
         raise RuntimeError(f'Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to '
                            f'{name}, but got input of size: {_size_str(input.shape)}')
+    if weight.dim() < 3:
+        raise RuntimeError('weight should have at least three dimensions')
     if weight.dim() != nd + 2:
         raise RuntimeError(f'expected stride to be a single integer value or a list of '
                            f'{weight.dim() - 2} values to match the convolution dimensions, '

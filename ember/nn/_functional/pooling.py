@@ -71,11 +71,11 @@ def _geometry(x, nd, kernel_size, stride, padding, dilation, ceil_mode, name, di
                                            not stride) else _tuple(stride, nd, 'stride', name)
     padding = _tuple(padding, nd, 'padding', name)
     dilation = _tuple(dilation, nd, 'dilation', name)
+    if any(s <= 0 for s in stride):
+        raise RuntimeError('stride should not be zero')
     if any(k <= 0 for k in kernel):
         raise RuntimeError('kernel size should be greater than zero, but got ' +
                            ' '.join(f'k{a}: {k}' for a, k in zip(_AXES[nd], kernel)))
-    if any(s <= 0 for s in stride):
-        raise RuntimeError('stride should not be zero')
     if any(d <= 0 for d in dilation):
         raise RuntimeError('dilation should be greater than zero, but got ' +
                            ' '.join(f'dilation{a}: {d}' for a, d in zip(_AXES[nd], dilation)))

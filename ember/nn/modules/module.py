@@ -8,6 +8,7 @@ import functools
 import itertools
 from collections import OrderedDict, namedtuple
 
+from ..._args import typename
 from ..._tensor import Tensor
 from ...autograd.grad_mode import no_grad
 from ..parameter import Parameter, Buffer
@@ -110,7 +111,7 @@ class Module:
         if hasattr(self, name) and name not in self._buffers:
             raise KeyError(f"attribute '{name}' already exists")
         if tensor is not None and not isinstance(tensor, Tensor):
-            raise TypeError(f"cannot assign '{type(tensor).__name__}' object to buffer "
+            raise TypeError(f"cannot assign '{typename(tensor)}' object to buffer "
                             f"'{name}' (torch Tensor or None required)")
         if isinstance(tensor, Buffer):
             persistent = getattr(tensor, '_buffer_persistent', persistent)
@@ -137,7 +138,7 @@ class Module:
             self._parameters[name] = None
             return
         if not isinstance(param, Parameter):
-            raise TypeError(f"cannot assign '{type(param).__name__}' object to parameter "
+            raise TypeError(f"cannot assign '{typename(param)}' object to parameter "
                             f"'{name}' (torch.nn.Parameter or None required)")
         if param.grad_fn is not None:
             raise ValueError(f"Cannot assign non-leaf Tensor to parameter '{name}'. Model "
@@ -149,7 +150,7 @@ class Module:
     def add_module(self, name, module):
         """Add a child module under ``name``."""
         if module is not None and not isinstance(module, Module):
-            raise TypeError(f'{type(module).__name__} is not a Module subclass')
+            raise TypeError(f'{typename(module)} is not a Module subclass')
         if not isinstance(name, str):
             raise TypeError(f'module name should be a string. Got {type(name).__name__}')
         if hasattr(self, name) and name not in self._modules:
@@ -225,7 +226,7 @@ class Module:
             self.register_parameter(name, value)
         elif params is not None and name in params:
             if value is not None:
-                raise TypeError(f"cannot assign '{type(value).__name__}' as parameter "
+                raise TypeError(f"cannot assign '{typename(value)}' as parameter "
                                 f"'{name}' (torch.nn.Parameter or None expected)")
             self.register_parameter(name, value)
         elif isinstance(value, Module):
@@ -236,13 +237,13 @@ class Module:
             modules[name] = value
         elif d.get('_modules') is not None and name in d['_modules']:
             if value is not None:
-                raise TypeError(f"cannot assign '{type(value).__name__}' as child module "
+                raise TypeError(f"cannot assign '{typename(value)}' as child module "
                                 f"'{name}' (torch.nn.Module or None expected)")
             d['_modules'][name] = value
         elif isinstance(value, Buffer) or (d.get('_buffers') is not None and
                                            name in d['_buffers']):
             if value is not None and not isinstance(value, Tensor):
-                raise TypeError(f"cannot assign '{type(value).__name__}' as buffer '{name}' "
+                raise TypeError(f"cannot assign '{typename(value)}' as buffer '{name}' "
                                 '(torch.nn.Buffer, torch.Tensor or None expected)')
             if isinstance(value, Buffer):
                 persistent = getattr(value, '_buffer_persistent', True)
