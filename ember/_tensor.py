@@ -121,6 +121,7 @@ class Tensor:
     _backward_hooks = None
     _post_accumulate_hooks = None
     _offset = None          # storage offset of an empty view (NumPy keeps no pointer for it)
+    _no_grad_view = False   # a view made under no_grad of a tensor that requires grad
 
     def __new__(cls, *args, device=None):
         from ._ops.creation import legacy_new

@@ -578,3 +578,31 @@ def test_set_grad_enabled_repr():
         ember.set_grad_enabled(True)
         torch.set_grad_enabled(True)
     assert shown[0] == shown[1]
+
+
+def _no_grad_views(lib):
+    x = lib.ones(3, requires_grad=True)
+    with lib.no_grad():
+        sliced, made, viewed, detached = x[:2], x * 2, x.view(3), x.detach()[:2]
+        weight_row = x.unsqueeze(0)[0]
+    print(sliced, sliced.requires_grad, sliced.is_leaf, sliced.grad_fn, sliced._base is x)
+    print(made.requires_grad, viewed.requires_grad, detached.requires_grad, weight_row)
+    tripled = sliced * 3
+    print(tripled.requires_grad, tripled.grad_fn.name())
+    tripled.sum().backward()
+    print(x.grad, sliced.grad)
+    with lib.no_grad():
+        sliced.mul_(2)    # allowed inside no_grad
+    print(x)
+    try:
+        sliced.mul_(2)
+    except RuntimeError as error:
+        print(error)
+
+
+def test_views_made_under_no_grad_like_pytorch():
+    from oracle import printed
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        mine, theirs = printed(_no_grad_views)
+    assert mine == theirs

@@ -1001,6 +1001,13 @@ def check_inplace(target, name='', written=None, aliasing_ok=False):
     """PyTorch's guards before writing into ``target`` (whose array ``written``, by default
     all of it, is the region written: it must not alias itself, as expanded dims do)."""
     if target._requires_grad and target._grad_fn is None and _grad_state.enabled:
+        if target._no_grad_view:
+            raise RuntimeError(
+                'A view was created in no_grad mode and is being modified inplace with grad '
+                'mode enabled. Given that this use case is ambiguous and error-prone, it is '
+                "forbidden. You can clarify your code by moving both the view and the inplace "
+                "either both inside the no_grad block (if you don't want the inplace to be "
+                'tracked) or both outside (if you want the inplace to be tracked).')
         raise RuntimeError('a leaf Variable that requires grad is being used in an in-place '
                            'operation.')
     data = target._data if written is None else written

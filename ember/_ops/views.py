@@ -18,6 +18,14 @@ from ..autograd import grad_mode
 _grad_state = grad_mode.state
 
 
+def mark_no_grad_view(view):
+    """A view made under ``no_grad`` of a tensor that requires grad still requires grad (as
+    in PyTorch): a leaf whose own ``.grad`` stays empty and that refuses in-place changes
+    while grad mode is on."""
+    view._requires_grad = True
+    view._no_grad_view = True
+
+
 class ViewOp(Op):
     """An op whose output is a view: ``forward`` returns (array, PyTorch strides or None)."""
 
@@ -31,12 +39,15 @@ class ViewOp(Op):
         data, strides = cls.forward(None, input._data, *params)
         out = make_view(input, data, strides,
                         offset=cls.empty_offset(input, *params) if data.size == 0 else None)
-        if input._requires_grad and _grad_state.enabled:
-            node = cls.__new__(cls)
-            node._connect((input,))
-            node.args = params
-            node.shape = input._data.shape
-            attach(node, out)
+        if input._requires_grad:
+            if _grad_state.enabled:
+                node = cls.__new__(cls)
+                node._connect((input,))
+                node.args = params
+                node.shape = input._data.shape
+                attach(node, out)
+            else:
+                mark_no_grad_view(out)
         return out
 
 

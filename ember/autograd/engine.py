@@ -347,7 +347,7 @@ def _accumulate_into_leaf(node, grad, create_graph):
     if grad is None:
         return
     leaf = node.variable
-    if leaf is None:  # the leaf was freed; nobody can read its grad
+    if leaf is None or leaf._no_grad_view:  # freed, or a view made under no_grad: no .grad
         return
     if leaf._backward_hooks:
         grad = _call_tensor_hooks(leaf._backward_hooks, grad)
