@@ -606,3 +606,25 @@ def test_views_made_under_no_grad_like_pytorch():
         warnings.simplefilter('ignore')
         mine, theirs = printed(_no_grad_views)
     assert mine == theirs
+
+
+@pytest.mark.parametrize('name,args', [('unsqueeze_', (0,)), ('squeeze_', ()), ('squeeze_', (0,)),
+                                       ('t_', ()), ('transpose_', (0, 1)),
+                                       ('swapaxes_', (0, 1)), ('as_strided_', ((2,), (1,)))])
+def test_in_place_view_node_names(name, args):
+    def snippet(lib):
+        x = lib.ones(1, 2, requires_grad=True) * 1
+        y = getattr(x, name)(*args)
+        y.sum().backward()
+        return y.grad_fn.name()
+    check(snippet)
+
+
+@pytest.mark.parametrize('mode', ['LSTM', 'GRU', 'RNN'])
+@pytest.mark.parametrize('dtype', ['float32', 'float64'])
+def test_batch_first_output_node(mode, dtype):
+    def snippet(lib):
+        lib.manual_seed(0)
+        m = getattr(lib.nn, mode)(2, 3, batch_first=True).to(getattr(lib, dtype))
+        return m(lib.ones(1, 4, 2, dtype=getattr(lib, dtype)))[0].grad_fn.name()
+    check(snippet)

@@ -885,6 +885,26 @@ def _imag(input):
     return _part_view(input, input._data.imag, ImagView)
 
 
+# PyTorch's node names for the in-place forms of view ops
+_INPLACE_NAMES = {'UnsqueezeBackward0': 'UnsqueezeBackward1', 'SqueezeBackward0':
+                  'SqueezeBackward3', 'SqueezeBackward1': 'SqueezeBackward4',
+                  'SqueezeBackward2': 'SqueezeBackward5', 'TBackward0': 'TBackward1',
+                  'TransposeBackward0': 'TransposeBackward1',
+                  'AsStridedBackward0': 'AsStridedBackward1'}
+_INPLACE_CLASSES = {}
+
+
+def _inplace_node(node):
+    """``node`` retyped as the in-place op's node (same backward, PyTorch's other name)."""
+    cls = type(node)
+    renamed = _INPLACE_CLASSES.get(cls)
+    if renamed is None:
+        name = _INPLACE_NAMES.get(cls.node_name, cls.node_name)
+        renamed = _INPLACE_CLASSES[cls] = type(name, (cls,), {'node_name': name})
+    node.__class__ = renamed
+    return node
+
+
 def _inplace_view(fn):
     """``t.unsqueeze_(d)`` and friends: ``t`` itself takes the view's shape and strides."""
     def method(self, *args, **kwargs):
@@ -892,7 +912,7 @@ def _inplace_view(fn):
         self._data = result._data
         self._stride = result._stride
         if result._grad_fn is not None:
-            self._grad_fn = result._grad_fn
+            self._grad_fn = _inplace_node(result._grad_fn)
         return self
     method.__name__ = fn.__name__ + '_'
     method.__doc__ = f'In-place version of :meth:`{fn.__name__}` (changes this tensor\'s view).'

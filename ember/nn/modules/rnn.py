@@ -328,7 +328,7 @@ def _single_state_forward(self, name, input, hx):
         return (PackedSequence(output, batch_sizes, sorted_indices, unsorted_indices),
                 self.permute_hidden(hidden, unsorted_indices))
     if self.batch_first:
-        output = output.transpose(0, 1)
+        output = output.transpose_(0, 1)   # in place, as PyTorch (TransposeBackward1)
     if not is_batched:
         output = output.squeeze(0 if self.batch_first else 1)
         hidden = hidden.squeeze(1)
@@ -408,7 +408,7 @@ class LSTM(RNNBase):
             return (PackedSequence(output, batch_sizes, sorted_indices, unsorted_indices),
                     self.permute_hidden(hidden, unsorted_indices))
         if self.batch_first:
-            output = output.transpose(0, 1)
+            output = output.transpose(0, 1)   # out of place for LSTM in PyTorch
         if not is_batched:
             output = output.squeeze(0 if self.batch_first else 1)
             hidden = (hidden[0].squeeze(1), hidden[1].squeeze(1))
