@@ -628,3 +628,12 @@ def test_batch_first_output_node(mode, dtype):
         m = getattr(lib.nn, mode)(2, 3, batch_first=True).to(getattr(lib, dtype))
         return m(lib.ones(1, 4, 2, dtype=getattr(lib, dtype)))[0].grad_fn.name()
     check(snippet)
+
+
+@pytest.mark.parametrize('targets,lengths', [([[1, 2], [1, 1]], [2, 3]), ([1, 2, 1, 1, 2], [2, 4])])
+def test_ctc_loss_target_length_errors(targets, lengths):
+    def snippet(lib):
+        lib.manual_seed(0)
+        log_probs = lib.randn(5, 2, 4).log_softmax(2)
+        return lib.nn.functional.ctc_loss(log_probs, lib.tensor(targets), [5, 5], lengths)
+    check(snippet, match_message=True)
