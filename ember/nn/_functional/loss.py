@@ -1187,13 +1187,14 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
         raise RuntimeError('blank must be in label range')
     tgt = targets._data.astype(np.int64)
     longest = int(tgt_lens.max()) if tgt_lens.size else 0
-    where = " for argument #2 'targets' (while checking arguments for ctc_loss_allocate_outputs)"
+    checking = (" for argument #2 'targets' (while checking arguments for "
+                "ctc_loss_allocate_outputs)")
     if tgt.ndim == 1 and tgt.shape[0] != int(tgt_lens.sum()):
         raise RuntimeError(f'Expected tensor to have size {int(tgt_lens.sum())} at dimension 0, '
-                           f'but got size {tgt.shape[0]}{where}')
+                           f'but got size {tgt.shape[0]}{checking}')
     if tgt.ndim > 1 and tgt.shape[1] < longest:
         raise RuntimeError(f'Expected tensor to have size at least {longest} at dimension 1, but '
-                           f'got size {tgt.shape[1]}{where}')
+                           f'got size {tgt.shape[1]}{checking}')
     padded = np.full((batch, max(longest, 1)), blank, dtype=np.int64)
     if tgt.ndim == 1:
         offsets = np.concatenate([[0], np.cumsum(tgt_lens)[:-1]])
