@@ -147,7 +147,7 @@ def _lstm_forward(x, w_ih, w_hh, b_ih, b_hh, w_hr, h0, c0, steps, reverse, keep)
         else:
             h[:, :b] = out
             c[:, :b] = cn
-    rows = _step_rows(OUT, P, steps, uniform, B)
+    rows = _step_blocks(OUT, P, steps, uniform, B, rows=True)
     if keep and uniform:
         # the state before each step: h0 and the neighbouring step's output rows
         HP = xp.concatenate((rows[B:], h0) if reverse else (h0, rows[:N - B]))
@@ -159,30 +159,23 @@ def _lstm_forward(x, w_ih, w_hh, b_ih, b_hh, w_hr, h0, c0, steps, reverse, keep)
     return rows, xp.ascontiguousarray(h.T), xp.ascontiguousarray(c.T), kept
 
 
-def _step_rows(blocks, width, steps, uniform, B):
-    """The (N, width) rows of step blocks (width, b) laid end to end in ``blocks``."""
+def _step_blocks(blocks, width, steps, uniform, B, rows):
+    """The step blocks (width, b) laid end to end in ``blocks``, gathered as (N, width) rows
+    (``rows``) or as (width, N) columns: either way, index j is row j of the input."""
     xp = _xp_of(blocks)
     N = blocks.shape[0] // width
     if uniform:
-        return xp.ascontiguousarray(
-            blocks.reshape(N // B if B else 0, width, B).transpose(0, 2, 1)).reshape(N, width)
-    rows = xp.empty((N, width), dtype=blocks.dtype)
+        stacked = blocks.reshape(N // B if B else 0, width, B)
+        stacked = stacked.transpose(0, 2, 1) if rows else stacked.transpose(1, 0, 2)
+        return xp.ascontiguousarray(stacked).reshape((N, width) if rows else (width, N))
+    out = xp.empty((N, width) if rows else (width, N), dtype=blocks.dtype)
     for s, b in steps:
-        rows[s:s + b] = blocks[s * width:(s + b) * width].reshape(width, b).T
-    return rows
-
-
-def _step_columns(blocks, width, steps, uniform, B):
-    """The (width, N) columns of step blocks (width, b) laid end to end in ``blocks``."""
-    xp = _xp_of(blocks)
-    N = blocks.shape[0] // width
-    if uniform:
-        return xp.ascontiguousarray(
-            blocks.reshape(N // B if B else 0, width, B).transpose(1, 0, 2)).reshape(width, N)
-    cols = xp.empty((width, N), dtype=blocks.dtype)
-    for s, b in steps:
-        cols[:, s:s + b] = blocks[s * width:(s + b) * width].reshape(width, b)
-    return cols
+        block = blocks[s * width:(s + b) * width].reshape(width, b)
+        if rows:
+            out[s:s + b] = block.T
+        else:
+            out[:, s:s + b] = block
+    return out
 
 
 def _lstm_backward(kept, dout, dhT, dcT, w_ih, w_hh, w_hr, steps, reverse, needs, has_bias):
@@ -247,7 +240,7 @@ def _lstm_backward(kept, dout, dhT, dcT, w_ih, w_hh, w_hr, steps, reverse, needs
         xp.multiply(dcn, gf, out=dc[:, :b])
         xp.matmul(whhT, dg, out=dh[:, :b])
     n_x, n_ih, n_hh, n_b, n_hr = needs[:5]
-    DG = _step_columns(DG, G, steps, uniform, B)   # (G, N): column j is row j of x
+    DG = _step_blocks(DG, G, steps, uniform, B, rows=False)   # (G, N): column j is row j
     gx = (DG.T @ w_ih) if n_x else None
     gih = (DG @ x2) if n_ih else None
     ghh = (DG @ HP) if n_hh else None
