@@ -637,3 +637,12 @@ def test_ctc_loss_target_length_errors(targets, lengths):
         log_probs = lib.randn(5, 2, 4).log_softmax(2)
         return lib.nn.functional.ctc_loss(log_probs, lib.tensor(targets), [5, 5], lengths)
     check(snippet, match_message=True)
+
+
+def test_unfold_node_and_gradient():
+    def snippet(lib):
+        x = lib.arange(6., requires_grad=True)
+        y = x.unfold(0, 3, 2)
+        y.sum().backward()
+        return y.grad_fn.name(), x.grad
+    check(snippet)

@@ -843,7 +843,10 @@ def unfold(input, dimension, size, step):
         return input.reshape(1)
     new_shape = shape[:d] + (count,) + shape[d + 1:] + (size,)
     new_strides = strides[:d] + (strides[d] * step,) + strides[d + 1:] + (strides[d],)
-    return as_strided(input, new_shape, new_strides)
+    out = as_strided(input, new_shape, new_strides)
+    if out._grad_fn is not None:
+        _renamed_node(out._grad_fn, 'UnfoldBackward0')
+    return out
 
 
 class RealView(Op):
@@ -894,15 +897,20 @@ _INPLACE_NAMES = {'UnsqueezeBackward0': 'UnsqueezeBackward1', 'SqueezeBackward0'
 _INPLACE_CLASSES = {}
 
 
-def _inplace_node(node):
-    """``node`` retyped as the in-place op's node (same backward, PyTorch's other name)."""
-    cls = type(node)
-    renamed = _INPLACE_CLASSES.get(cls)
+def _renamed_node(node, name):
+    """``node`` retyped to show PyTorch's ``name`` (same backward): in-place view ops and
+    ops built on another op (``unfold`` on ``as_strided``) have nodes of their own there."""
+    key = (type(node), name)
+    renamed = _INPLACE_CLASSES.get(key)
     if renamed is None:
-        name = _INPLACE_NAMES.get(cls.node_name, cls.node_name)
-        renamed = _INPLACE_CLASSES[cls] = type(name, (cls,), {'node_name': name})
+        renamed = _INPLACE_CLASSES[key] = type(name, (type(node),), {'node_name': name})
     node.__class__ = renamed
     return node
+
+
+def _inplace_node(node):
+    name = type(node).node_name
+    return _renamed_node(node, _INPLACE_NAMES.get(name, name))
 
 
 def _inplace_view(fn):
