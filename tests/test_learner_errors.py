@@ -562,6 +562,10 @@ MORE_MESSAGES = [
     'lib.typename(lib.ones(2))', 'lib.typename(lib.nn.functional.relu)',
     'lib.typename(lib.nn.Linear(1, 1))', 'lib.typename(3)',
     "lib.nn.LeakyReLU('a')(lib.ones(2))",
+    'lib.nn.LayerNorm(4)(lib.ones(2, 4, dtype=lib.int64))',
+    'lib.nn.functional.layer_norm(lib.ones(2, 4, dtype=lib.int64), (4,))',
+    'lib.nn.LayerNorm(4)(lib.ones(2, 4, dtype=lib.float64))',
+    'lib.nn.Embedding(0, 3)(lib.tensor([0]))',
 ]
 
 

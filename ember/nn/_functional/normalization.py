@@ -634,6 +634,9 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
     _check_tensor(input, 'layer_norm')
     nshape = _normalized_shape(normalized_shape, 'layer_norm')
     _check_layer_norm_inputs(input, nshape, weight, bias)
+    if not input._dtype.is_floating_point and any(
+            p is not None and p._dtype is not input._dtype for p in (weight, bias)):
+        raise RuntimeError('mixed dtype (CPU): all inputs must share same datatype.')
     _check_kernel_dtype(input, 'LayerNormKernelImpl')
     _check_param_dtypes(input, (weight, bias))
     x = input._data

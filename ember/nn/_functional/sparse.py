@@ -233,6 +233,8 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
     idx = input._data.reshape(-1)
     if idx.dtype != np.int64:
         idx = idx.astype(np.int64)
+    if not num_rows:
+        raise RuntimeError('index_select(): self indexing axis dim should be positive')
     _check_range(idx, num_rows)
     if max_norm is not None:
         from ...autograd.grad_mode import no_grad
