@@ -4,6 +4,13 @@ import operator
 
 __all__ = []
 
+# The C++ names of dtypes in PyTorch's "Input type (double) ..." style messages
+CPP_TYPE_NAMES = {'float32': 'float', 'float64': 'double', 'float16': 'c10::Half',
+                  'bfloat16': 'c10::BFloat16', 'int64': 'long int', 'int32': 'int',
+                  'int16': 'short', 'int8': 'signed char', 'uint8': 'unsigned char',
+                  'bool': 'bool', 'complex64': 'c10::complex<float>',
+                  'complex128': 'c10::complex<double>'}
+
 
 def type_name(obj):
     """The name PyTorch's argument errors give the type of ``obj``: types defined in C keep

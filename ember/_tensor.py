@@ -14,6 +14,7 @@ import numpy as np
 
 from . import _dtype as dt
 from . import _layout
+from ._args import CPP_TYPE_NAMES
 from ._device import CPU
 from ._storage import UntypedStorage
 
@@ -69,14 +70,8 @@ _new = object.__new__
 _size = tuple.__new__   # Size from a tuple of ints known to be valid (the hot path)
 
 
-# C++ type names in PyTorch's messages
-_C_NAMES = {'float32': 'float', 'float64': 'double', 'float16': 'c10::Half',
-            'bfloat16': 'c10::BFloat16', 'int64': 'long int', 'int32': 'int', 'int16': 'short',
-            'int8': 'signed char', 'uint8': 'unsigned char', 'bool': 'bool',
-            'complex64': 'c10::complex<float>', 'complex128': 'c10::complex<double>'}
-
-_warned_once = []
-_warned_typed_storage = []   # Tensor.storage()'s deprecation warning has been given   # int()/float()/complex() of a tensor that requires grad has warned
+_warned_once = []   # int()/float()/complex() of a tensor that requires grad has warned
+_warned_typed_storage = []   # Tensor.storage()'s deprecation warning has been given
 
 
 def _ambiguous(size):
@@ -377,8 +372,9 @@ class Tensor:
                 raise TypeError(f'assigned grad expected to be a Tensor or None but got grad '
                                 f'of type {type(value).__name__}')
             if value._dtype is not self._dtype:
+                given = CPP_TYPE_NAMES[value._dtype.name]
                 raise RuntimeError(
-                    f"attempting to assign a gradient with dtype '{_C_NAMES[value._dtype.name]}'"
+                    f"attempting to assign a gradient with dtype '{given}'"
                     f" to a tensor with grad_dtype '{self._dtype._tensor_type[:-6]}'. The "
                     "gradient must match the tensor's grad_dtype (defaults to the tensor's "
                     "dtype). You can set the tensor's grad_dtype attribute with a specific "

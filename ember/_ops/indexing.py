@@ -751,9 +751,6 @@ def getitem(self, index):
 # ---------------------------------------------------------------------------------------
 # t[index] = value
 # ---------------------------------------------------------------------------------------
-_INT_C_NAMES = {'int8': 'int8_t', 'int16': 'int16_t', 'int32': 'int', 'int64': 'int64_t'}
-
-
 def _scalar_value(value, dtype, check_half=False):
     """A Python number converted to ``dtype`` with PyTorch's overflow check."""
     from .creation import _check_scalar
@@ -762,11 +759,6 @@ def _scalar_value(value, dtype, check_half=False):
         value = value.real   # the check above allowed only a zero imaginary part
     with np.errstate(all='ignore'):
         return np.array(value).astype(dtype.numpy_dtype)
-
-
-def _c_name(dtype):
-    return _INT_C_NAMES.get(dtype.name, {'float32': 'float', 'float64': 'double',
-                                         'float16': 'c10::Half'}.get(dtype.name, dtype.name))
 
 
 def _value_source(self, value):

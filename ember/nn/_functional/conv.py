@@ -662,8 +662,6 @@ _TORCH_NAMES = {'float32': 'Float', 'float64': 'Double', 'float16': 'Half',
                 'bfloat16': 'BFloat16', 'int64': 'Long', 'int32': 'Int', 'int16': 'Short',
                 'int8': 'Char', 'uint8': 'Byte', 'bool': 'Bool', 'complex64': 'ComplexFloat',
                 'complex128': 'ComplexDouble'}
-_SHORT_NAMES = {'float32': 'float', 'float64': 'double', 'float16': 'c10::Half',
-                'bfloat16': 'c10::BFloat16', 'int64': 'long int', 'int32': 'int'}
 
 
 def _tuple(value, n, name, fn='convolution'):
@@ -737,7 +735,7 @@ def _check_tensors(input, weight, bias, nd, transposed, groups, name):
 
 
 def _bias_type_error(input, bias):
-    names = [_SHORT_NAMES.get(t._dtype.name, t._dtype.name) for t in (input, bias)]
+    names = [_args.CPP_TYPE_NAMES.get(t._dtype.name, t._dtype.name) for t in (input, bias)]
     raise RuntimeError(f'Input type ({names[0]}) and bias type ({names[1]}) should be the same')
 
 
